@@ -1,0 +1,3 @@
+from peiban.cli import main
+
+main()

@@ -1,0 +1,25 @@
+"""The REST API at /api/v1/. Each app contributes a router from its own api.py."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from peiban.api.auth import API_AUTH
+from peiban.api.errors import install_error_handlers
+from peiban.core.api import router as core_router
+
+api = NinjaAPI(
+    title="Peiban API",
+    version="1",
+    description=(
+        "The API of Peiban (陪伴), for resident mini-programs and integrations. "
+        "Authenticate with `Authorization: Bearer <token>`; create tokens on your account page "
+        "or with `peiban create-token USER`. Errors are JSON: `{code, message}`."
+    ),
+    auth=API_AUTH,
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+install_error_handlers(api)
+api.add_router("/", core_router)

@@ -1,0 +1,46 @@
+"""Who may see what. One helper per resource; anything outside a user's scope is a 404."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from peiban.core.models import Membership, Role
+from peiban.places.models import Community
+
+AnyUser = AbstractBaseUser | AnonymousUser
+
+# Roles that see personal records of their communities; the others see less (see docs/access.md).
+RECORD_ROLES = frozenset({Role.ORG_ADMIN, Role.STAFF})
+
+
+def memberships_for_user(user: AnyUser) -> QuerySet[Membership]:
+    if not user.is_authenticated:
+        return Membership.objects.none()
+    return Membership.objects.filter(user_id=user.pk).select_related("organisation")
+
+
+def communities_for_user(user: AnyUser) -> QuerySet[Community]:
+    """Communities the user belongs to: all of an organisation for its admins, else assigned ones."""
+    if not user.is_authenticated:
+        return Community.objects.none()
+    return (
+        Community.objects.filter(
+            Q(organisation__memberships__user_id=user.pk, organisation__memberships__role=Role.ORG_ADMIN)
+            | Q(memberships__user_id=user.pk)
+        )
+        .distinct()
+        .select_related("organisation")
+    )
+
+
+def get_community_for_user(user: AnyUser, slug_or_id: str) -> Community:
+    communities = communities_for_user(user)
+    lookup = Q(slug=slug_or_id)
+    if slug_or_id.isdigit():
+        lookup |= Q(pk=int(slug_or_id))
+    community = communities.filter(lookup).first()
+    if community is None:
+        raise Http404
+    return community

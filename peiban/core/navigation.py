@@ -1,0 +1,31 @@
+"""The page shell's navigation: only entries that exist and that this user may open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url: str
+    active: bool
+
+
+def navigation_for(request: HttpRequest) -> list[NavItem]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    entries = [(_("Workbench"), reverse("core:dashboard"))]
+    if user.is_staff:
+        entries.append((_("Administration"), reverse("admin:index")))
+    path = request.path
+    return [
+        NavItem(label=label, url=url, active=path == url or (url != "/" and path.startswith(url)))
+        for label, url in entries
+    ]

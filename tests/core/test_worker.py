@@ -1,0 +1,24 @@
+"""Background work goes through the database queue and `peiban worker` runs it."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django_tasks_db.models import DBTaskResult
+
+from peiban.core.models import LoginFailure
+from peiban.core.tasks import login_failures_prune
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_queues_tasks_in_the_database_and_the_worker_runs_them(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    LoginFailure.objects.create(username="x")
+    LoginFailure.objects.update(created_at="2000-01-01T00:00:00Z")
+    result = login_failures_prune.enqueue()
+    assert DBTaskResult.objects.filter(id=result.id, status="READY").exists()
+    call_command("worker", "--batch", "--no-startup-delay", stdout=StringIO(), stderr=StringIO())
+    assert DBTaskResult.objects.get(id=result.id).status == "SUCCESSFUL"
+    assert not LoginFailure.objects.exists()
