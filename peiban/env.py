@@ -1,4 +1,4 @@
-"""Read settings from the environment, refusing bad values with a sentence that names the variable."""
+"""Read settings from the environment; a bad value stops start-up with a sentence naming it."""
 
 from __future__ import annotations
 

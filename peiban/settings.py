@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -188,31 +189,40 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # E-mail: printed to the console unless an SMTP host is configured.
-EMAIL_HOST = env_str("PEIBAN_EMAIL_HOST")
-if EMAIL_HOST:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_PORT = env_int("PEIBAN_EMAIL_PORT", default=587, minimum=1, maximum=65535)
-    EMAIL_HOST_USER = env_str("PEIBAN_EMAIL_USER")
-    EMAIL_HOST_PASSWORD = env_str("PEIBAN_EMAIL_PASSWORD")
-    EMAIL_USE_TLS = env_bool("PEIBAN_EMAIL_TLS", default=True)
+_email_host = env_str("PEIBAN_EMAIL_HOST")
+if _email_host:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _email_host,
+                "port": env_int("PEIBAN_EMAIL_PORT", default=587, minimum=1, maximum=65535),
+                "username": env_str("PEIBAN_EMAIL_USER"),
+                "password": env_str("PEIBAN_EMAIL_PASSWORD"),
+                "use_tls": env_bool("PEIBAN_EMAIL_TLS", default=True),
+                "timeout": 20,
+            },
+        }
+    }
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = env_str("PEIBAN_EMAIL_FROM", "peiban@localhost")
 
 # Background work: Django's tasks framework with a database-backed worker (`peiban worker`).
+TASKS: dict[str, dict[str, Any]]
 if env_bool("PEIBAN_TASKS_IMMEDIATE", default=False):
     TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("PEIBAN_LOG_LEVEL", "INFO").upper()},
     "loggers": {"django.server": {"level": "INFO"}},
 }
-if LOGGING["root"]["level"] not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:  # type: ignore[index]
+if LOGGING["root"]["level"] not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
     raise ImproperlyConfigured("PEIBAN_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL.")
 
 SITE_NAME = _("Peiban")

@@ -41,8 +41,10 @@ PERSONAS = ("admin", "staff", "other_staff", "leader", "resident", "viewer", "ou
 
 
 @pytest.fixture(autouse=True)
-def _immediate_tasks(settings: Any) -> None:
+def _test_settings(settings: Any) -> None:
+    """Run background tasks at once, and hash passwords quickly (the real hasher is slow by design)."""
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -51,7 +53,9 @@ def world(db: None) -> World:
     community = CommunityFactory(organisation=organisation, slug="heping", name="和平里小区")
     other_community = CommunityFactory(organisation=organisation, slug="anle", name="安乐苑")
     other_organisation = OrganisationFactory(slug="elsewhere", name="别处社工站")
-    foreign_community = CommunityFactory(organisation=other_organisation, slug="far", name="远方小区")
+    foreign_community = CommunityFactory(
+        organisation=other_organisation, slug="far", name="远方小区"
+    )
     users = {name: UserFactory(username=name) for name in PERSONAS}
     member(users["admin"], organisation, Role.ORG_ADMIN)
     member(users["staff"], organisation, Role.STAFF, community)
@@ -71,7 +75,7 @@ def world(db: None) -> World:
 
 
 @pytest.fixture
-def login(client: Client):  # type: ignore[no-untyped-def]
+def login(client: Client):
     def as_user(user: AbstractUser) -> Client:
         client.force_login(user)
         return client

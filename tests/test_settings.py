@@ -14,7 +14,9 @@ from peiban.env import env_bool, env_int, env_list, stored_secret
 
 
 def start(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("PEIBAN_") and k != "DATABASE_URL"}
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith("PEIBAN_") and k != "DATABASE_URL"
+    }
     clean.update({"PEIBAN_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "peiban.settings"})
     clean.update(env)
     return subprocess.run(
@@ -104,6 +106,10 @@ def test_it_turns_on_secure_cookies_behind_https(tmp_path: Path) -> None:
         "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS > 0)"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("PEIBAN_")}
-    env.update(PEIBAN_DATA_DIR=str(tmp_path), PEIBAN_HTTPS="on", DJANGO_SETTINGS_MODULE="peiban.settings")
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    env.update(
+        PEIBAN_DATA_DIR=str(tmp_path), PEIBAN_HTTPS="on", DJANGO_SETTINGS_MODULE="peiban.settings"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
     assert result.stdout.split() == ["True", "True", "True"]

@@ -43,7 +43,11 @@ def _extract(package: Path) -> None:
     command = [sys.executable, "-m", "django", "makemessages", "--no-location", "--no-obsolete"]
     for locale in LOCALES:
         command += ["-l", locale]
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "peiban.settings", "PYTHONPATH": str(package.parent)}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "peiban.settings",
+        "PYTHONPATH": str(package.parent),
+    }
     subprocess.run(command, cwd=package, env=env, check=True, stdout=subprocess.DEVNULL)
 
 
@@ -90,7 +94,9 @@ def check() -> int:
         for message in catalog:
             if not message.id:
                 continue
-            if not message.string or (isinstance(message.string, tuple) and not all(message.string)):
+            if not message.string or (
+                isinstance(message.string, tuple) and not all(message.string)
+            ):
                 problems.append(f"{locale}: untranslated: {message.id!r}")
             elif message.fuzzy:
                 problems.append(f"{locale}: fuzzy: {message.id!r}")
@@ -100,7 +106,9 @@ def check() -> int:
     for problem in problems:
         print(problem)
     if problems:
-        print(f"{len(problems)} catalogue problem(s). Run 'make catalogues', translate, and commit.")
+        print(
+            f"{len(problems)} catalogue problem(s). Run 'make catalogues', translate, and commit."
+        )
         return 1
     print("Catalogues complete.")
     return 0

@@ -23,8 +23,12 @@ class ApiError(Exception):
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
-    def respond(request: HttpRequest, status: int, code: str, message: str, **extra: object) -> HttpResponse:
-        return api.create_response(request, {"code": code, "message": message, **extra}, status=status)
+    def respond(
+        request: HttpRequest, status: int, code: str, message: str, **extra: object
+    ) -> HttpResponse:
+        return api.create_response(
+            request, {"code": code, "message": message, **extra}, status=status
+        )
 
     @api.exception_handler(ApiError)
     def api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
@@ -42,14 +46,28 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-        return respond(request, 404, "not_found", _("This record does not exist, or you may not see it."))
+        return respond(
+            request, 404, "not_found", _("This record does not exist, or you may not see it.")
+        )
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        codes = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 429: "too_many_requests"}
+        codes = {
+            400: "bad_request",
+            401: "unauthenticated",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+            429: "too_many_requests",
+        }
         return respond(request, exc.status_code, codes.get(exc.status_code, "error"), str(exc))
 
     @api.exception_handler(Exception)
     def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
         logger.exception("API error on %s", request.path)
-        return respond(request, 500, "server_error", _("Something went wrong on our side. It has been logged; please try again later."))
+        return respond(
+            request,
+            500,
+            "server_error",
+            _("Something went wrong on our side. It has been logged; please try again later."),
+        )

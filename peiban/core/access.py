@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db.models import Q, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
 from peiban.core.models import Membership, Role
 from peiban.places.models import Community
@@ -15,6 +15,14 @@ AnyUser = AbstractBaseUser | AnonymousUser
 RECORD_ROLES = frozenset({Role.ORG_ADMIN, Role.STAFF})
 
 
+def signed_in(request: HttpRequest) -> User:
+    """The request's user, for views behind login_required; anyone else gets a 404."""
+    user = request.user
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise Http404
+    return user
+
+
 def memberships_for_user(user: AnyUser) -> QuerySet[Membership]:
     if not user.is_authenticated:
         return Membership.objects.none()
@@ -22,12 +30,15 @@ def memberships_for_user(user: AnyUser) -> QuerySet[Membership]:
 
 
 def communities_for_user(user: AnyUser) -> QuerySet[Community]:
-    """Communities the user belongs to: all of an organisation for its admins, else assigned ones."""
+    """Communities the user may open: all of the organisation for admins, else assigned ones."""
     if not user.is_authenticated:
         return Community.objects.none()
     return (
         Community.objects.filter(
-            Q(organisation__memberships__user_id=user.pk, organisation__memberships__role=Role.ORG_ADMIN)
+            Q(
+                organisation__memberships__user_id=user.pk,
+                organisation__memberships__role=Role.ORG_ADMIN,
+            )
             | Q(memberships__user_id=user.pk)
         )
         .distinct()

@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from peiban.core.access import communities_for_user, get_community_for_user, memberships_for_user
+from peiban.core.names import user_display_name
 
 router = Router(tags=["account"])
 
@@ -33,7 +34,7 @@ def me(request: HttpRequest) -> dict[str, object]:
     user = request.user
     return {
         "username": user.get_username(),
-        "name": user.get_full_name() or user.get_username(),  # type: ignore[union-attr]
+        "name": user_display_name(user),
         "language": request.LANGUAGE_CODE,
         "memberships": [
             {
@@ -46,7 +47,12 @@ def me(request: HttpRequest) -> dict[str, object]:
     }
 
 
-@router.get("/communities", response=list[CommunityOut], tags=["communities"], summary="Communities you may see")
+@router.get(
+    "/communities",
+    response=list[CommunityOut],
+    tags=["communities"],
+    summary="Communities you may see",
+)
 def community_list(request: HttpRequest) -> list[dict[str, object]]:
     return [
         {"id": c.pk, "slug": c.slug, "name": c.name, "organisation": c.organisation.slug}
@@ -54,7 +60,9 @@ def community_list(request: HttpRequest) -> list[dict[str, object]]:
     ]
 
 
-@router.get("/communities/{ref}", response=CommunityOut, tags=["communities"], summary="One community")
+@router.get(
+    "/communities/{ref}", response=CommunityOut, tags=["communities"], summary="One community"
+)
 def community_detail(request: HttpRequest, ref: str) -> dict[str, object]:
     c = get_community_for_user(request.user, ref)
     return {"id": c.pk, "slug": c.slug, "name": c.name, "organisation": c.organisation.slug}

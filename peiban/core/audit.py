@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import models
 
 from peiban.core.models import AuditAction, AuditEntry, Organisation
@@ -12,7 +12,7 @@ from peiban.core.models import AuditAction, AuditEntry, Organisation
 
 def audit_record(
     *,
-    actor: AbstractBaseUser | AnonymousUser | None,
+    actor: User | AnonymousUser | None,
     action: AuditAction,
     subject: models.Model | None = None,
     subject_type: str = "",
@@ -26,7 +26,7 @@ def audit_record(
         subject_id = subject_id or str(subject.pk)
     return AuditEntry.objects.create(
         organisation=organisation,
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=actor if isinstance(actor, User) else None,
         action=action,
         subject_type=subject_type,
         subject_id=subject_id,

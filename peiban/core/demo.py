@@ -84,7 +84,7 @@ def demo_load(*, progress: Callable[[str], None] = lambda _message: None) -> Dem
         )
         if demo_user.role != Role.ORG_ADMIN:
             membership.communities.add(community)
-        world.users[demo_user.role] = user  # type: ignore[assignment]
+        world.users[demo_user.role] = user
     progress(f"Demo organisation {organisation.name}, community {community.name}, 5 users.")
     for path in DEMO_LOADERS:
         import_string(path)(world=world, progress=progress)

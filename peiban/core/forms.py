@@ -17,7 +17,7 @@ from peiban.core.logins import (
 
 
 class RateLimitedAuthenticationForm(AuthenticationForm):
-    error_messages = {
+    error_messages = {  # noqa: RUF012 - Django reads it as a class attribute
         **AuthenticationForm.error_messages,
         "invalid_login": _(
             "The username or password is not right. Both are case-sensitive; please try again."

@@ -113,6 +113,9 @@ class LoginFailure(models.Model):
         verbose_name = _("failed sign-in")
         verbose_name_plural = _("failed sign-ins")
 
+    def __str__(self) -> str:
+        return f"{self.username} {self.created_at:%Y-%m-%d %H:%M}"
+
 
 class AuditAction(models.TextChoices):
     VIEW = "view", _("Viewed")
@@ -162,7 +165,7 @@ class AuditEntry(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:
             raise ValueError("Audit entries are append-only.")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)  # type: ignore[arg-type,unused-ignore]
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise ValueError("Audit entries are append-only.")

@@ -6,14 +6,14 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
 from peiban.core.audit import audit_record
 from peiban.core.models import ApiToken, AuditAction
 
-TOKEN_PREFIX = "pb_"
+TOKEN_PREFIX = "pb_"  # noqa: S105 - a marker, not a secret
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
@@ -22,7 +22,7 @@ def _digest(raw: str) -> str:
 
 
 @transaction.atomic
-def token_create(*, user: AbstractBaseUser, name: str) -> tuple[ApiToken, str]:
+def token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Create a token and return it with its clear text, which is never stored."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
@@ -33,7 +33,7 @@ def token_create(*, user: AbstractBaseUser, name: str) -> tuple[ApiToken, str]:
 
 
 @transaction.atomic
-def token_revoke(*, token: ApiToken, actor: AbstractBaseUser) -> None:
+def token_revoke(*, token: ApiToken, actor: User) -> None:
     if token.revoked_at is not None:
         return
     token.revoked_at = timezone.now()

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from peiban.core.access import communities_for_user, memberships_for_user
+from peiban.core.access import communities_for_user, memberships_for_user, signed_in
 from peiban.core.forms import TokenCreateForm
 from peiban.core.selectors import get_token_for_user, tokens_for_user
 from peiban.core.tokens import token_create, token_revoke
@@ -28,15 +28,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def tokens(request: HttpRequest) -> HttpResponse:
+    user = signed_in(request)
     form = TokenCreateForm(request.POST or None)
     new_token = None
     if request.method == "POST" and form.is_valid():
-        _token, new_token = token_create(user=request.user, name=form.cleaned_data["name"])
+        _token, new_token = token_create(user=user, name=form.cleaned_data["name"])
         form = TokenCreateForm()
     response = render(
         request,
         "core/tokens.html",
-        {"form": form, "tokens": list(tokens_for_user(request.user)), "new_token": new_token},
+        {"form": form, "tokens": list(tokens_for_user(user)), "new_token": new_token},
     )
     response["Cache-Control"] = "no-store"
     return response
@@ -45,8 +46,9 @@ def tokens(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
-    token = get_token_for_user(request.user, pk)
-    token_revoke(token=token, actor=request.user)
+    user = signed_in(request)
+    token = get_token_for_user(user, pk)
+    token_revoke(token=token, actor=user)
     messages.success(request, _("The token “%(name)s” was revoked.") % {"name": token.name})
     return redirect("core:tokens")
 

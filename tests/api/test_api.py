@@ -12,7 +12,7 @@ from tests.conftest import World
 pytestmark = pytest.mark.django_db
 
 
-def bearer(user) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def bearer(user) -> dict[str, str]:
     _token, raw = token_create(user=user, name="test")
     return {"Authorization": f"Bearer {raw}"}
 
@@ -48,14 +48,20 @@ def test_it_answers_errors_in_the_callers_language(client: Client) -> None:
 
 
 def test_it_lists_only_communities_in_scope(client: Client, world: World) -> None:
-    slugs = [c["slug"] for c in client.get("/api/v1/communities", headers=bearer(world.staff)).json()]
+    slugs = [
+        c["slug"] for c in client.get("/api/v1/communities", headers=bearer(world.staff)).json()
+    ]
     assert slugs == ["heping"]
-    slugs = sorted(c["slug"] for c in client.get("/api/v1/communities", headers=bearer(world.admin)).json())
+    slugs = sorted(
+        c["slug"] for c in client.get("/api/v1/communities", headers=bearer(world.admin)).json()
+    )
     assert slugs == ["anle", "heping"]
 
 
 @pytest.mark.parametrize("ref", ["far", "anle"])
-def test_it_answers_404_for_a_community_outside_scope(client: Client, world: World, ref: str) -> None:
+def test_it_answers_404_for_a_community_outside_scope(
+    client: Client, world: World, ref: str
+) -> None:
     response = client.get(f"/api/v1/communities/{ref}", headers=bearer(world.staff))
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
@@ -69,14 +75,16 @@ def test_it_finds_a_community_by_id_or_slug(client: Client, world: World) -> Non
 
 
 def test_it_keeps_the_community_list_query_count_bounded(
-    client: Client, world: World, django_assert_max_num_queries  # type: ignore[no-untyped-def]
+    client: Client,
+    world: World,
+    django_assert_max_num_queries,
 ) -> None:
     headers = bearer(world.admin)
     with django_assert_max_num_queries(3):
         client.get("/api/v1/communities", headers=headers)
 
 
-def test_it_uses_the_session_for_page_scripts(login, world: World) -> None:  # type: ignore[no-untyped-def]
+def test_it_uses_the_session_for_page_scripts(login, world: World) -> None:
     response = login(world.leader).get("/api/v1/me")
     assert response.status_code == 200
     assert response.json()["memberships"][0]["role"] == "resident_leader"

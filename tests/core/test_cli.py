@@ -15,7 +15,11 @@ def peiban(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PEIBAN_DATA_DIR": str(tmp_path)}
     env.pop("DATABASE_URL", None)
     return subprocess.run(
-        [sys.executable, "-m", "peiban", *args], env=env, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "peiban", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 

@@ -29,7 +29,11 @@ def test_it_prints_the_demo_logins_as_json() -> None:
     users = result["users"]
     assert isinstance(users, list)
     assert {u["role"] for u in users} == {
-        "org_admin", "staff", "resident_leader", "resident", "government_viewer"
+        "org_admin",
+        "staff",
+        "resident_leader",
+        "resident",
+        "government_viewer",
     }
     for user in users:
         assert authenticate(username=user["username"], password=user["password"]) is not None

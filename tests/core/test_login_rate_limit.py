@@ -21,7 +21,9 @@ def fail(client: Client, username: str = "staff") -> str:
     return response.content.decode()
 
 
-def test_it_locks_a_username_after_five_failures(client: Client, world: World, password: str) -> None:
+def test_it_locks_a_username_after_five_failures(
+    client: Client, world: World, password: str
+) -> None:
     for _ in range(5):
         assert "用户名或密码不正确" in fail(client)
     response = client.post(reverse("login"), {"username": "staff", "password": password})
@@ -30,21 +32,27 @@ def test_it_locks_a_username_after_five_failures(client: Client, world: World, p
     assert "_auth_user_id" not in client.session
 
 
-def test_it_locks_an_address_that_tries_many_usernames(client: Client, world: World, password: str) -> None:
+def test_it_locks_an_address_that_tries_many_usernames(
+    client: Client, world: World, password: str
+) -> None:
     for name in ["a", "b", "c", "d", "e"]:
         fail(client, name)
     response = client.post(reverse("login"), {"username": "leader", "password": password})
     assert "登录失败次数过多" in response.content.decode()
 
 
-def test_it_forgets_failures_after_a_successful_sign_in(client: Client, world: World, password: str) -> None:
+def test_it_forgets_failures_after_a_successful_sign_in(
+    client: Client, world: World, password: str
+) -> None:
     for _ in range(3):
         fail(client)
     client.post(reverse("login"), {"username": "staff", "password": password})
     assert not LoginFailure.objects.filter(username="staff").exists()
 
 
-def test_it_lets_the_user_in_again_after_the_window(client: Client, world: World, password: str) -> None:
+def test_it_lets_the_user_in_again_after_the_window(
+    client: Client, world: World, password: str
+) -> None:
     for _ in range(5):
         fail(client)
     LoginFailure.objects.update(created_at=timezone.now() - timedelta(minutes=16))

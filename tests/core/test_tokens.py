@@ -15,7 +15,7 @@ from tests.conftest import World
 pytestmark = pytest.mark.django_db
 
 
-def test_it_shows_a_new_token_once_and_stores_only_its_digest(login, world: World) -> None:  # type: ignore[no-untyped-def]
+def test_it_shows_a_new_token_once_and_stores_only_its_digest(login, world: World) -> None:
     client = login(world.staff)
     response = client.post(reverse("core:tokens"), {"name": "签到手机"})
     html = response.content.decode()
@@ -36,7 +36,7 @@ def test_it_authenticates_api_calls_with_a_bearer_token(client: Client, world: W
     assert response.json()["username"] == "staff"
 
 
-def test_it_refuses_a_revoked_token(login, client: Client, world: World) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_a_revoked_token(login, client: Client, world: World) -> None:
     token, raw = token_create(user=world.staff, name="script")
     login(world.staff).post(reverse("core:token-revoke", args=[token.pk]))
     client.logout()
@@ -45,7 +45,7 @@ def test_it_refuses_a_revoked_token(login, client: Client, world: World) -> None
     assert response.json()["code"] == "unauthenticated"
 
 
-def test_it_answers_404_when_revoking_someone_elses_token(login, world: World) -> None:  # type: ignore[no-untyped-def]
+def test_it_answers_404_when_revoking_someone_elses_token(login, world: World) -> None:
     token, _raw = token_create(user=world.leader, name="theirs")
     response = login(world.staff).post(reverse("core:token-revoke", args=[token.pk]))
     assert response.status_code == 404

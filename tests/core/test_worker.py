@@ -13,8 +13,10 @@ from peiban.core.tasks import login_failures_prune
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_queues_tasks_in_the_database_and_the_worker_runs_them(settings) -> None:  # type: ignore[no-untyped-def]
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+def test_it_queues_tasks_in_the_database_and_the_worker_runs_them(settings) -> None:
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
     LoginFailure.objects.create(username="x")
     LoginFailure.objects.update(created_at="2000-01-01T00:00:00Z")
     result = login_failures_prune.enqueue()

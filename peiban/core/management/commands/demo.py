@@ -43,8 +43,12 @@ class Command(PeibanCommand):
         if self.serve:
             self.stdout.flush()
             call_command("collectstatic", interactive=False, verbosity=0)
-            self.progress(f"Serving Peiban at http://127.0.0.1:{self.port}/ — press Ctrl+C to stop.")
-            call_command("runserver", f"127.0.0.1:{self.port}", use_reloader=False, skip_checks=True)
+            self.progress(
+                f"Serving Peiban at http://127.0.0.1:{self.port}/ — press Ctrl+C to stop."
+            )
+            call_command(
+                "runserver", f"127.0.0.1:{self.port}", use_reloader=False, skip_checks=True
+            )
 
     def report(self, result: dict[str, Any]) -> None:
         self.stdout.write("")

@@ -2,4 +2,6 @@ from django_tasks_db.management.commands.db_worker import Command as DatabaseWor
 
 
 class Command(DatabaseWorker):
-    help = "Run Peiban's background worker: imports, reports and scheduled jobs (see docs/tasks.md)."
+    help = (
+        "Run Peiban's background worker: imports, reports and scheduled jobs (see docs/tasks.md)."
+    )
