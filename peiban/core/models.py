@@ -169,3 +169,130 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise ValueError("Audit entries are append-only.")
+
+
+class ConsentPurpose(models.TextChoices):
+    REGISTRY = "registry", _("Keeping contact details in the community registry")
+    SENSITIVE = "sensitive", _("Keeping sensitive information (Party membership, health, welfare)")
+    PUBLIC_RECOGNITION = "recognition", _("Being named in public thanks and stories")
+    PHOTOS = "photos", _("Photos of activities")
+    VOLUNTEER_RECORD = "volunteer", _("Volunteer records and certificates (ID number)")
+
+
+class Consent(models.Model):
+    """A resident's consent to one purpose, with the version of the text they agreed to.
+
+    Withdrawal is a timestamp on the same row; a new consent after withdrawal is a new row.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="consents",
+        verbose_name=_("organisation"),
+    )
+    resident = models.ForeignKey(
+        "places.Resident",
+        on_delete=models.CASCADE,
+        related_name="consents",
+        verbose_name=_("resident"),
+    )
+    purpose = models.CharField(_("purpose"), max_length=32, choices=ConsentPurpose.choices)
+    version = models.CharField(_("text version"), max_length=20, default="1")
+    sensitive = models.BooleanField(_("separate consent for sensitive data"), default=False)
+    guardian = models.CharField(_("guardian (for children under 14)"), max_length=50, blank=True)
+    given_at = models.DateTimeField(_("given"))
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering: ClassVar = ["-given_at"]
+
+    def __str__(self) -> str:
+        return f"{self.resident_id} {self.purpose} v{self.version}"
+
+    @property
+    def active(self) -> bool:
+        return self.withdrawn_at is None
+
+
+class RightsRequestKind(models.TextChoices):
+    ACCESS = "access", _("See and copy my data")
+    CORRECT = "correct", _("Correct my data")
+    DELETE = "delete", _("Delete my data")
+    ANONYMISE = "anonymise", _("Anonymise my data")
+
+
+class RightsRequest(models.Model):
+    """A request at the rights desk (PIPL Articles 44–47), from receipt to its answer."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="rights_requests"
+    )
+    resident = models.ForeignKey(
+        "places.Resident",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="rights_requests",
+        verbose_name=_("resident"),
+    )
+    kind = models.CharField(_("request"), max_length=16, choices=RightsRequestKind.choices)
+    detail = models.TextField(_("what was asked"), blank=True)
+    received_at = models.DateTimeField(_("received"))
+    handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    outcome = models.TextField(_("outcome"), blank=True)
+
+    class Meta:
+        verbose_name = _("rights request")
+        verbose_name_plural = _("rights requests")
+        ordering: ClassVar = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.received_at:%Y-%m-%d}"
+
+
+class DataKind(models.TextChoices):
+    INACTIVE_RESIDENT = "inactive_resident", _("Residents who moved away (anonymised)")
+    WITHDRAWN_CONSENT = "withdrawn_consent", _("Data under a withdrawn consent (deleted)")
+    AUDIT = "audit", _("Audit log entries (deleted)")
+    LOGIN_FAILURES = "login_failures", _("Failed sign-ins (deleted)")
+
+
+DEFAULT_RETENTION_DAYS = {
+    DataKind.INACTIVE_RESIDENT: 365 * 2,
+    DataKind.WITHDRAWN_CONSENT: 30,
+    DataKind.AUDIT: 365 * 3,
+    DataKind.LOGIN_FAILURES: 1,
+}
+
+
+class RetentionRule(models.Model):
+    """How long an organisation keeps one kind of data; the retention task enforces it."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="retention_rules"
+    )
+    kind = models.CharField(_("kind of data"), max_length=32, choices=DataKind.choices)
+    days = models.PositiveIntegerField(_("kept for (days)"))
+
+    class Meta:
+        verbose_name = _("retention rule")
+        verbose_name_plural = _("retention rules")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["organisation", "kind"], name="retention_one_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.days}"
