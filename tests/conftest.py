@@ -86,3 +86,39 @@ def login(client: Client):
 @pytest.fixture
 def password() -> str:
     return PASSWORD
+
+
+@dataclass
+class Registry:
+    building: Any
+    dwelling: Any
+    household: Any
+    resident: Any
+    foreign_resident: Any
+
+
+@pytest.fixture
+def registry(world: World) -> Registry:
+    """A building, a dwelling, a household and a resident in the first community (and one far)."""
+    from peiban.places.models import Building, Dwelling, Household, Ownership, Resident
+    from peiban.places.services import resident_set_contact
+
+    building = Building.objects.create(community=world.community, label="3")
+    dwelling = Dwelling.objects.create(
+        community=world.community, building=building, unit="2", room="301", floor=3,
+        area_registry="89.50",
+    )
+    household = Household.objects.create(community=world.community, dwelling=dwelling, elderly=True)
+    resident = Resident(community=world.community, household=household, name="张伟", kind="owner")
+    resident_set_contact(resident, phone="13800138000", id_number="")
+    resident.save()
+    Ownership.objects.create(dwelling=dwelling, resident=resident)
+    far_building = Building.objects.create(community=world.foreign_community, label="1")
+    far_dwelling = Dwelling.objects.create(
+        community=world.foreign_community, building=far_building, room="101"
+    )
+    far_household = Household.objects.create(community=world.foreign_community, dwelling=far_dwelling)
+    foreign = Resident.objects.create(
+        community=world.foreign_community, household=far_household, name="远方人"
+    )
+    return Registry(building, dwelling, household, resident, foreign)

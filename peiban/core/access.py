@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import StrEnum
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
@@ -55,3 +58,48 @@ def get_community_for_user(user: AnyUser, slug_or_id: str) -> Community:
     if community is None:
         raise Http404
     return community
+
+
+class Need(StrEnum):
+    """What a page or endpoint needs to do in a community."""
+
+    AGGREGATES = "aggregates"  # counts and charts, no personal data
+    RECORDS = "records"  # personal records, masked
+    EDIT = "edit"  # change the registry, import, export
+    UNMASK = "unmask"  # see phone and ID numbers in clear (logged)
+
+
+GRANTS: dict[str, frozenset[Need]] = {
+    Role.ORG_ADMIN: frozenset(Need),
+    Role.STAFF: frozenset(Need),
+    Role.RESIDENT_LEADER: frozenset({Need.AGGREGATES, Need.RECORDS}),
+    Role.GOVERNMENT_VIEWER: frozenset({Need.AGGREGATES}),
+    Role.RESIDENT: frozenset(),
+}
+
+
+@dataclass(frozen=True)
+class CommunityAccess:
+    """A user's standing in one community: the role, and what it lets them do."""
+
+    community: Community
+    role: Role
+
+    def can(self, need: Need) -> bool:
+        return need in GRANTS[self.role]
+
+
+def get_community_access(user: AnyUser, ref: str, *, need: Need) -> CommunityAccess:
+    """The community `ref` (slug or id) if the user may do `need` there; otherwise 404."""
+    community = get_community_for_user(user, ref)
+    membership = (
+        Membership.objects.filter(user_id=user.pk, organisation_id=community.organisation_id)
+        .only("role")
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    access = CommunityAccess(community=community, role=Role(membership.role))
+    if not access.can(need):
+        raise Http404
+    return access

@@ -23,8 +23,8 @@ Decisions:
   stripped from every run of digits in a building, unit or room (``0301`` is ``301``,
   ``A03`` is ``A3``, ``02单元`` is ``2``).
 * Buildings may carry letters: ``A``, ``A3``, ``3A`` (``A座``, ``B栋``, ``A3栋``); they are kept
-  upper-case. Units are one or two digits, a Chinese numeral or one letter; rooms are digits
-  with an optional letter on either side.
+  upper-case. Units are one or two digits (after any leading zeros), a Chinese numeral or one
+  letter; rooms are digits with an optional letter on either side.
 * A sub-room (``301-1``) is kept only when written with 室 (``301-1室``): without it the dash
   is a shorthand separator and ``5-301-1`` is ambiguous, so it is rejected rather than guessed.
 * Anything before the address (the compound's name, a street) is ignored, provided it does not
@@ -168,7 +168,7 @@ def chinese_numeral_to_int(text: str) -> int:
 
 _CN = f"[{_CN_CHARS}]"
 _BUILDING_NUMBER = rf"(?:[A-Z]?[0-9]{{1,4}}[A-Z]?|[A-Z]|{_CN}{{1,6}})"
-_UNIT_NUMBER = rf"(?:[0-9]{{1,2}}|[A-Z]|{_CN}{{1,3}})"
+_UNIT_NUMBER = rf"(?:0*[0-9]{{1,2}}|[A-Z]|{_CN}{{1,3}})"
 _UNIT_SUFFIX = "(?:单元|门)"
 _UNIT_SUFFIX_NEXT = rf"(?=第?{_UNIT_NUMBER}{_UNIT_SUFFIX})"
 _SEP = "[-/_]"

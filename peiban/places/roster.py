@@ -310,6 +310,7 @@ _NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]{1,4})?")
 _THOUSANDS = re.compile(r"[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?")
 _AREA_UNIT = re.compile(r"(m2|m\^2|平方米|平米|平方)$")
 _WHOLE = re.compile(r"([+-]?[0-9]{1,6})(\.0*)?")
+_SCIENTIFIC = re.compile(r"[0-9](\.[0-9]+)?e\+[0-9]+")  # '1.10101E+17', as Excel writes it
 _CENT = Decimal("0.01")
 _MAX_AREA = Decimal(10000)
 
@@ -394,7 +395,7 @@ def _relation(text: str) -> str:
 
 def _parse_row(number: int, cells: Sequence[object], layout: _Layout) -> RosterRow | list[str]:
     """The row as a RosterRow, or the list of its problems."""
-    problems: list[str] = []
+    problems: list[tuple[int, str]] = []  # (column position, problem), to list them in order
     raw: dict[str, object] = {}
     text: dict[str, str] = dict.fromkeys(_SYNONYMS, "")
     for field, position in layout.positions.items():
@@ -402,29 +403,32 @@ def _parse_row(number: int, cells: Sequence[object], layout: _Layout) -> RosterR
         header = layout.headers[field]
         raw[field] = value
         if _is_formula(value):
-            problems.append(f"{header} is {_show(value)}, which is a spreadsheet formula")
+            problems.append(
+                (position, f"{header} is {_show(value)}, which is a spreadsheet formula")
+            )
             continue
         value_text = _text(value)
         problem = _text_problem(field, value_text)
         if problem is not None:
-            problems.append(f"{header} {problem}")
+            problems.append((position, f"{header} {problem}"))
             continue
         text[field] = value_text
 
     def say(field: str, what: str) -> None:
-        problems.append(f"{layout.headers[field]} is {_show(text[field])}, {what}")
+        message = f"{layout.headers[field]} is {_show(text[field])}, {what}"
+        problems.append((layout.positions[field], message))
 
     area: Decimal | None = None
     if text["area"]:
-        number_ = _decimal(text["area"])
-        if number_ is None:
+        parsed_area = _decimal(text["area"])
+        if parsed_area is None:
             say("area", "which is not a number")
-        elif number_ <= 0:
+        elif parsed_area <= 0:
             say("area", "which is not more than zero")
-        elif number_ > _MAX_AREA:
+        elif parsed_area > _MAX_AREA:
             say("area", "which is more than 10000 m²")
         else:
-            area = number_.quantize(_CENT, rounding=ROUND_HALF_UP)
+            area = parsed_area.quantize(_CENT, rounding=ROUND_HALF_UP)
             if area <= 0:
                 say("area", "which rounds to 0.00")
                 area = None
@@ -471,7 +475,9 @@ def _parse_row(number: int, cells: Sequence[object], layout: _Layout) -> RosterR
     id_number = text["id_number"]
     if _fold(id_number) in _PLACEHOLDERS:
         id_number = ""
-    elif isinstance(id_raw := raw.get("id_number"), float) and abs(id_raw) >= 1e15:
+    elif (
+        isinstance(id_raw := raw.get("id_number"), float) and abs(id_raw) >= 1e15
+    ) or _SCIENTIFIC.fullmatch(_fold(id_number)):
         say(
             "id_number",
             "which Excel stored as a number and so lost its last digits; "
@@ -489,10 +495,12 @@ def _parse_row(number: int, cells: Sequence[object], layout: _Layout) -> RosterR
     if _is_blank(raw.get("room")) and _is_blank(raw.get("address")):
         named = [layout.headers[f] for f in ("room", "address") if f in layout.headers]
         verb = "are" if len(named) > 1 else "is"
-        problems.append(f"{' and '.join(named)} {verb} empty, so the row names no dwelling")
+        problems.append(
+            (len(cells), f"{' and '.join(named)} {verb} empty, so the row names no dwelling")
+        )
 
     if problems:
-        return problems
+        return [message for _, message in sorted(problems, key=lambda problem: problem[0])]
     tags = tuple(dict.fromkeys(t for t in _TAG_SEPARATORS.split(text["tags"]) if t))
     return RosterRow(
         row=number,

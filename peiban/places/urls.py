@@ -1,0 +1,15 @@
+from django.urls import path
+
+from peiban.places import views
+
+app_name = "places"
+
+urlpatterns = [
+    path("c/<slug:community>/", views.community_overview, name="community"),
+    path("c/<slug:community>/search/", views.search, name="search"),
+    path("c/<slug:community>/roster/", views.roster_upload, name="roster-upload"),
+    path("c/<slug:community>/b/<int:pk>/", views.building_detail, name="building"),
+    path("c/<slug:community>/d/<int:pk>/", views.dwelling_detail, name="dwelling"),
+    path("c/<slug:community>/r/<int:pk>/", views.resident_detail, name="resident"),
+    path("c/<slug:community>/r/<int:pk>/unmask/", views.resident_unmask, name="resident-unmask"),
+]

@@ -1,0 +1,208 @@
+"""Pages of the community registry. Each view asks its access helper first, then one selector."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from peiban.core.access import Need, get_community_access, signed_in
+from peiban.core.audit import audit_record
+from peiban.core.masking import mask_id_number, mask_phone
+from peiban.core.models import AuditAction
+from peiban.places.access import get_building_for_user, get_dwelling_for_user, get_resident_for_user
+from peiban.places.forms import RosterConfirmForm, RosterUploadForm, UnmaskForm, upload_dir
+from peiban.places.roster import RosterFileError, read_roster
+from peiban.places.selectors import (
+    building_grid,
+    buildings_with_counts,
+    community_summary,
+    dwelling_people,
+    resident_search,
+)
+from peiban.places.services import RosterRejected, roster_import
+
+
+@login_required
+def community_overview(request: HttpRequest, community: str) -> HttpResponse:
+    access = get_community_access(request.user, community, need=Need.AGGREGATES)
+    return render(
+        request,
+        "places/community.html",
+        {
+            "access": access,
+            "community": access.community,
+            "summary": community_summary(access.community),
+            "buildings": list(buildings_with_counts(access.community)),
+            "can_records": access.can(Need.RECORDS),
+            "can_edit": access.can(Need.EDIT),
+        },
+    )
+
+
+@login_required
+def building_detail(request: HttpRequest, community: str, pk: int) -> HttpResponse:
+    access, building = get_building_for_user(request.user, community, pk)
+    return render(
+        request,
+        "places/building.html",
+        {"community": access.community, "building": building, "grid": building_grid(building)},
+    )
+
+
+@login_required
+def dwelling_detail(request: HttpRequest, community: str, pk: int) -> HttpResponse:
+    access, dwelling = get_dwelling_for_user(request.user, community, pk)
+    return render(
+        request,
+        "places/dwelling.html",
+        {"community": access.community, "dwelling": dwelling, **dwelling_people(dwelling)},
+    )
+
+
+@login_required
+def resident_detail(request: HttpRequest, community: str, pk: int) -> HttpResponse:
+    access, resident = get_resident_for_user(request.user, community, pk)
+    return render(
+        request,
+        "places/resident.html",
+        {
+            "community": access.community,
+            "resident": resident,
+            "phone": mask_phone(resident.phone),
+            "id_number": mask_id_number(resident.id_number),
+            "can_unmask": access.can(Need.UNMASK),
+            "unmask_form": UnmaskForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def resident_unmask(request: HttpRequest, community: str, pk: int) -> HttpResponse:
+    access, resident = get_resident_for_user(request.user, community, pk, need=Need.UNMASK)
+    form = UnmaskForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "places/resident.html#contact",
+            {
+                "resident": resident,
+                "community": access.community,
+                "unmask_form": form,
+                "can_unmask": True,
+                "phone": mask_phone(resident.phone),
+                "id_number": mask_id_number(resident.id_number),
+            },
+            status=400,
+        )
+    audit_record(
+        actor=signed_in(request),
+        action=AuditAction.UNMASK,
+        subject=resident,
+        organisation=access.community.organisation,
+        reason=form.cleaned_data["reason"],
+        detail={"fields": ["phone", "id_number"]},
+    )
+    response = render(
+        request,
+        "places/resident.html#contact",
+        {
+            "resident": resident,
+            "community": access.community,
+            "unmasked": True,
+            "phone": resident.phone,
+            "id_number": resident.id_number,
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def search(request: HttpRequest, community: str) -> HttpResponse:
+    access = get_community_access(request.user, community, need=Need.RECORDS)
+    query = request.GET.get("q", "")[:50]
+    results = resident_search(access.community, query)
+    template = "places/search.html#results" if request.htmx else "places/search.html"
+    return render(
+        request, template, {"community": access.community, "query": query, "results": results}
+    )
+
+
+def _stored_upload(token: str) -> Path:
+    try:
+        name = uuid.UUID(token).hex
+    except ValueError:
+        raise Http404 from None
+    path = Path(upload_dir()) / name
+    if not path.exists():
+        raise Http404
+    return path
+
+
+@login_required
+def roster_upload(request: HttpRequest, community: str) -> HttpResponse:
+    """Upload a roster, see what it would do, then confirm: nothing is written before that."""
+    access = get_community_access(request.user, community, need=Need.EDIT)
+    user = signed_in(request)
+    context: dict[str, object] = {"community": access.community}
+    if request.method == "POST" and "upload" in request.POST:
+        confirm = RosterConfirmForm(request.POST)
+        if confirm.is_valid():
+            path = _stored_upload(confirm.cleaned_data["upload"])
+            reading = read_roster(path.read_bytes(), filename=path.name)
+            try:
+                result = roster_import(
+                    community=access.community,
+                    reading=reading,
+                    actor=user,
+                    partial=confirm.cleaned_data["partial"],
+                )
+            except RosterRejected as error:
+                context.update(form=RosterUploadForm(), result=error.result, refused=True)
+                return render(request, "places/roster_upload.html", context, status=400)
+            path.unlink(missing_ok=True)
+            messages.success(
+                request,
+                _(
+                    "Roster imported: %(created)s dwellings created, %(updated)s updated, "
+                    "%(residents)s residents created."
+                )
+                % {
+                    "created": result.dwellings_created,
+                    "updated": result.dwellings_updated,
+                    "residents": result.residents_created,
+                },
+            )
+            return redirect("places:community", community=access.community.slug)
+    form = RosterUploadForm(request.POST or None, request.FILES or None)
+    context["form"] = form
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        try:
+            reading = read_roster(data, filename=upload.name)
+        except RosterFileError as error:
+            form.add_error("file", str(error))
+            return render(request, "places/roster_upload.html", context, status=400)
+        preview = roster_import(
+            community=access.community, reading=reading, actor=user, dry_run=True
+        )
+        token = uuid.uuid4()
+        Path(upload_dir()).mkdir(parents=True, exist_ok=True)
+        (Path(upload_dir()) / token.hex).write_bytes(data)
+        context.update(
+            preview=preview,
+            rows=reading.rows[:20],
+            total_rows=len(reading.rows),
+            columns=reading.columns,
+            confirm=RosterConfirmForm(initial={"upload": token.hex}),
+        )
+    return render(request, "places/roster_upload.html", context)

@@ -1,0 +1,187 @@
+"""Every page and every API operation, for every persona: allowed, or a 404 (401/login if anonymous).
+
+The rules below are the product's access policy. A new URL or API operation without a rule fails
+this test, so nothing ships without a decision about who may use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from peiban.core.tokens import token_create
+from tests.conftest import PERSONAS, Registry, World
+
+ALL = set(PERSONAS)
+RECORDS = {"admin", "staff", "leader"}
+EDIT = {"admin", "staff"}
+AGGREGATES = {"admin", "staff", "leader", "viewer"}
+
+# Pages open to anyone (sign-in and password reset) and framework routes tested elsewhere.
+PUBLIC = {
+    "login", "logout", "password_change", "password_change_done", "password_reset",
+    "password_reset_done", "password_reset_confirm", "password_reset_complete", "set_language",
+    "healthz",
+}
+SKIPPED_NAMESPACES = {"admin", "api"}
+
+Kwargs = Callable[[World, Registry], dict[str, Any]]
+
+
+def community(w: World, r: Registry) -> dict[str, Any]:
+    return {"community": w.community.slug}
+
+
+def building(w: World, r: Registry) -> dict[str, Any]:
+    return {"community": w.community.slug, "pk": r.building.pk}
+
+
+def dwelling(w: World, r: Registry) -> dict[str, Any]:
+    return {"community": w.community.slug, "pk": r.dwelling.pk}
+
+
+def resident(w: World, r: Registry) -> dict[str, Any]:
+    return {"community": w.community.slug, "pk": r.resident.pk}
+
+
+def nothing(w: World, r: Registry) -> dict[str, Any]:
+    return {}
+
+
+# url name: (method, kwargs, POST data, personas allowed)
+PAGES: dict[str, tuple[str, Kwargs, dict[str, Any], set[str]]] = {
+    "core:dashboard": ("get", nothing, {}, ALL),
+    "core:tokens": ("get", nothing, {}, ALL),
+    "places:community": ("get", community, {}, AGGREGATES),
+    "places:search": ("get", community, {}, RECORDS),
+    "places:roster-upload": ("get", community, {}, EDIT),
+    "places:building": ("get", building, {}, RECORDS),
+    "places:dwelling": ("get", dwelling, {}, RECORDS),
+    "places:resident": ("get", resident, {}, RECORDS),
+    "places:resident-unmask": ("post", resident, {"reason": "matrix"}, EDIT),
+}
+
+# Pages whose object belongs to one user: only the owner reaches it.
+OWNED = {"core:token-revoke"}
+
+# "METHOD /path" of the OpenAPI document: personas allowed.
+API: dict[str, set[str]] = {
+    "GET /api/v1/me": ALL,
+    "GET /api/v1/communities": ALL,
+    "GET /api/v1/communities/{ref}": {"admin", "staff", "leader", "resident", "viewer"},
+    "GET /api/v1/communities/{ref}/summary": AGGREGATES,
+    "GET /api/v1/communities/{ref}/buildings": AGGREGATES,
+    "GET /api/v1/communities/{ref}/buildings/{pk}/dwellings": RECORDS,
+    "GET /api/v1/communities/{ref}/dwellings/{pk}": RECORDS,
+    "GET /api/v1/communities/{ref}/residents": RECORDS,
+    "GET /api/v1/communities/{ref}/residents/{pk}": RECORDS,
+    "POST /api/v1/communities/{ref}/residents/{pk}/unmask": EDIT,
+    "POST /api/v1/communities/{ref}/roster": EDIT,
+}
+
+
+def named_patterns(patterns: list[Any] | None = None, prefix: str = "") -> Iterator[str]:
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace in SKIPPED_NAMESPACES:
+                continue
+            space = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+            yield from named_patterns(entry.url_patterns, space)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield prefix + entry.name
+
+
+def test_every_page_has_a_rule() -> None:
+    missing = sorted(set(named_patterns()) - PAGES.keys() - PUBLIC - OWNED)
+    assert missing == [], f"URL patterns without an access rule: {missing}"
+
+
+def test_every_api_operation_has_a_rule(client: Client) -> None:
+    document = client.get("/api/v1/openapi.json").json()
+    operations = {
+        f"{method.upper()} {path}" for path, item in document["paths"].items() for method in item
+    }
+    assert sorted(operations - API.keys()) == []
+    assert sorted(API.keys() - operations) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_pages_follow_the_rules(name: str, world: World, registry: Registry) -> None:
+    from django.urls import reverse
+
+    method, kwargs, data, allowed = PAGES[name]
+    url = reverse(name, kwargs=kwargs(world, registry))
+    anonymous = getattr(Client(), method)(url, data)
+    assert anonymous.status_code == 302, f"anonymous {method} {url}"
+    assert "/accounts/login/" in anonymous["Location"]
+    for persona in PERSONAS:
+        client = Client()
+        client.force_login(world.persona(persona))
+        status = getattr(client, method)(url, data).status_code
+        expected = "allowed" if persona in allowed else "404"
+        got = "allowed" if status in (200, 302) else str(status)
+        assert got == expected, f"{persona} {method} {url}: {status}"
+
+
+@pytest.mark.django_db
+def test_a_token_can_be_revoked_only_by_its_owner(world: World) -> None:
+    from django.urls import reverse
+
+    token, _raw = token_create(user=world.staff, name="mine")
+    url = reverse("core:token-revoke", args=[token.pk])
+    for persona in PERSONAS:
+        client = Client()
+        client.force_login(world.persona(persona))
+        status = client.post(url).status_code
+        assert status == (302 if persona == "staff" else 404), persona
+
+
+def api_path(template: str, world: World, registry: Registry) -> str:
+    path = template.replace("{ref}", world.community.slug)
+    if "/buildings/{pk}" in path:
+        return path.replace("{pk}", str(registry.building.pk))
+    if "/dwellings/{pk}" in path:
+        return path.replace("{pk}", str(registry.dwelling.pk))
+    return path.replace("{pk}", str(registry.resident.pk))
+
+
+def api_call(client: Client, method: str, path: str, headers: dict[str, str]) -> int:
+    if method == "GET":
+        return client.get(path, headers=headers).status_code
+    if path.endswith("/roster"):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        upload = SimpleUploadedFile("r.csv", "栋,房号,姓名\n3,301,张伟\n".encode())
+        data = {"file": upload, "dry_run": "true"}
+        return client.post(path, data, headers=headers).status_code
+    return client.post(
+        path, {"reason": "matrix"}, content_type="application/json", headers=headers
+    ).status_code
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("operation", sorted(API))
+def test_api_operations_follow_the_rules(operation: str, world: World, registry: Registry) -> None:
+    method, template = operation.split(" ", 1)
+    path = api_path(template, world, registry)
+    assert api_call(Client(), method, path, {}) == 401, f"anonymous {operation}"
+    for persona in PERSONAS:
+        _token, raw = token_create(user=world.persona(persona), name="matrix")
+        status = api_call(Client(), method, path, {"Authorization": f"Bearer {raw}"})
+        expected = "allowed" if persona in API[operation] else "404"
+        got = "allowed" if status == 200 else str(status)
+        assert got == expected, f"{persona} {operation}: {status}"
+
+
+@pytest.mark.django_db
+def test_records_of_another_community_answer_404_even_by_id(world: World, registry: Registry) -> None:
+    client = Client()
+    client.force_login(world.admin)
+    far = registry.foreign_resident
+    assert client.get(f"/c/{world.community.slug}/r/{far.pk}/").status_code == 404
+    assert client.get(f"/c/{world.foreign_community.slug}/r/{far.pk}/").status_code == 404
