@@ -38,6 +38,7 @@ def _key(name: str, filename: str) -> str:
 
 SECRET_KEY = _key("PEIBAN_SECRET_KEY", "secret-key")
 FIELD_KEY = _key("PEIBAN_FIELD_KEY", "field-key")
+FIELD_KEYS_OLD = env_list("PEIBAN_FIELD_KEYS_OLD", [])
 ALLOWED_HOSTS = env_list("PEIBAN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("PEIBAN_CSRF_TRUSTED_ORIGINS", [])
 for origin in CSRF_TRUSTED_ORIGINS:

@@ -105,7 +105,11 @@ def registry(world: World) -> Registry:
 
     building = Building.objects.create(community=world.community, label="3")
     dwelling = Dwelling.objects.create(
-        community=world.community, building=building, unit="2", room="301", floor=3,
+        community=world.community,
+        building=building,
+        unit="2",
+        room="301",
+        floor=3,
         area_registry="89.50",
     )
     household = Household.objects.create(community=world.community, dwelling=dwelling, elderly=True)
@@ -117,7 +121,9 @@ def registry(world: World) -> Registry:
     far_dwelling = Dwelling.objects.create(
         community=world.foreign_community, building=far_building, room="101"
     )
-    far_household = Household.objects.create(community=world.foreign_community, dwelling=far_dwelling)
+    far_household = Household.objects.create(
+        community=world.foreign_community, dwelling=far_dwelling
+    )
     foreign = Resident.objects.create(
         community=world.foreign_community, household=far_household, name="远方人"
     )

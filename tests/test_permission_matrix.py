@@ -23,8 +23,15 @@ AGGREGATES = {"admin", "staff", "leader", "viewer"}
 
 # Pages open to anyone (sign-in and password reset) and framework routes tested elsewhere.
 PUBLIC = {
-    "login", "logout", "password_change", "password_change_done", "password_reset",
-    "password_reset_done", "password_reset_confirm", "password_reset_complete", "set_language",
+    "login",
+    "logout",
+    "password_change",
+    "password_change_done",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "set_language",
     "healthz",
 }
 SKIPPED_NAMESPACES = {"admin", "api"}
@@ -63,10 +70,20 @@ PAGES: dict[str, tuple[str, Kwargs, dict[str, Any], set[str]]] = {
     "places:dwelling": ("get", dwelling, {}, RECORDS),
     "places:resident": ("get", resident, {}, RECORDS),
     "places:resident-unmask": ("post", resident, {"reason": "matrix"}, EDIT),
+    "places:residents-export": ("get", community, {}, EDIT),
+    "places:rights": ("get", resident, {}, EDIT),
+    "places:consent-add": ("post", resident, {"purpose": "registry", "version": "1"}, EDIT),
+    "places:resident-data": ("get", lambda w, r: {**resident(w, r), "fmt": "json"}, {}, EDIT),
+    "places:resident-erase": (
+        "post",
+        lambda w, r: {**resident(w, r), "how": "anonymise"},
+        {"reason": "x"},
+        EDIT,
+    ),
 }
 
 # Pages whose object belongs to one user: only the owner reaches it.
-OWNED = {"core:token-revoke"}
+OWNED = {"core:token-revoke", "places:consent-withdraw"}
 
 # "METHOD /path" of the OpenAPI document: personas allowed.
 API: dict[str, set[str]] = {
@@ -179,7 +196,9 @@ def test_api_operations_follow_the_rules(operation: str, world: World, registry:
 
 
 @pytest.mark.django_db
-def test_records_of_another_community_answer_404_even_by_id(world: World, registry: Registry) -> None:
+def test_records_of_another_community_answer_404_even_by_id(
+    world: World, registry: Registry
+) -> None:
     client = Client()
     client.force_login(world.admin)
     far = registry.foreign_resident

@@ -405,7 +405,9 @@ def resident_correct(
             if getattr(resident, name) != before[name]:
                 changed.append(name)
         update_fields += [
-            name for name in (*_CONTACT_FIELDS, *_HASH_FIELDS) if getattr(resident, name) != before[name]
+            name
+            for name in (*_CONTACT_FIELDS, *_HASH_FIELDS)
+            if getattr(resident, name) != before[name]
         ]
     if not update_fields:
         return resident
@@ -517,19 +519,26 @@ def rights_request_open(
 @transaction.atomic
 def rights_request_close(*, request: RightsRequest, outcome: str, actor: User | None) -> None:
     """Record the answer to a request; a request is closed once."""
-    if request.handled_at is not None:
+    # Read the row again: the caller's copy may be stale (its resident deleted meanwhile).
+    current = RightsRequest.objects.select_for_update().get(pk=request.pk)
+    if current.handled_at is not None:
         raise PrivacyError("This request was already handled.")
-    request.handled_at = timezone.now()
-    request.handled_by = actor
-    request.outcome = outcome
-    request.save(update_fields=["handled_at", "handled_by", "outcome"])
+    current.handled_at = timezone.now()
+    current.handled_by = actor
+    current.outcome = outcome
+    current.save(update_fields=["handled_at", "handled_by", "outcome"])
+    request.handled_at, request.handled_by, request.outcome = (
+        current.handled_at,
+        current.handled_by,
+        current.outcome,
+    )
     audit_record(
         actor=actor,
         action=AuditAction.CHANGE,
-        subject=request,
-        organisation=request.organisation,
+        subject=current,
+        organisation=current.organisation,
         reason="rights request handled",
-        detail={"resident": request.resident_id, "kind": request.kind},
+        detail={"resident": current.resident_id, "kind": current.kind},
     )
 
 
@@ -545,9 +554,7 @@ def retention_days(organisation: Organisation) -> dict[str, int]:
 
 
 @transaction.atomic
-def retention_enforce(
-    *, organisation: Organisation, now: datetime | None = None
-) -> dict[str, int]:
+def retention_enforce(*, organisation: Organisation, now: datetime | None = None) -> dict[str, int]:
     """Delete or anonymise what has been kept longer than the retention period; return counts.
 
     - ``inactive_resident``: residents who no longer live in the community (``lives_here`` off)

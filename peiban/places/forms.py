@@ -4,6 +4,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from peiban.core.models import ConsentPurpose
+
 ROSTER_MAX_BYTES = 20 * 2**20
 
 
@@ -43,3 +45,19 @@ class UnmaskForm(forms.Form):
 
 def upload_dir() -> str:
     return str(settings.MEDIA_ROOT / "rosters")
+
+
+class ConsentForm(forms.Form):
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=ConsentPurpose.choices)
+    version = forms.CharField(label=_("Version of the consent text"), max_length=20, initial="1")
+    guardian = forms.CharField(
+        label=_("Guardian (for a child under 14)"), max_length=50, required=False
+    )
+
+
+class RightsActionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        help_text=_("For example: the resident asked at the rights desk on 3 May."),
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +13,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from peiban.core.audit import audit_record
+from peiban.core.exports import workbook_bytes
+from peiban.core.masking import mask_id_number, mask_phone
 from peiban.core.crypto import lookup_hash, normalise_id_number, normalise_phone, phone_last4
 from peiban.core.models import AuditAction, Organisation
 from peiban.places.addresses import Address, AddressError, make_address, parse_address
@@ -393,3 +396,39 @@ def _roster_people(
     result.residents_created = len(created)
     result.residents_updated = len(updated)
     result.owners = len(owners)
+
+
+def residents_workbook(*, community: Community, actor: User, full: bool) -> bytes:
+    """The community's residents as Excel; phone and ID masked unless `full`. Always logged."""
+    residents = (
+        Resident.objects.filter(community=community, anonymised_at__isnull=True)
+        .select_related("household__dwelling__building")
+        .order_by("household__dwelling__building__sort_key", "household__dwelling__room", "name")
+    )
+
+    def rows() -> Iterator[list[object]]:
+        for r in residents.iterator(chunk_size=1000):
+            dwelling = r.household.dwelling if r.household else None
+            yield [
+                dwelling.building.label if dwelling else "",
+                dwelling.unit if dwelling else "",
+                dwelling.room if dwelling else "",
+                r.name,
+                r.get_kind_display() if r.kind else "",
+                r.phone if full else mask_phone(r.phone),
+                r.id_number if full else mask_id_number(r.id_number),
+                "、".join(r.skills),
+                "、".join(r.tags),
+            ]
+
+    header = ["栋", "单元", "房号", "姓名", "身份", "电话", "身份证号", "技能", "标签"]
+    content = workbook_bytes([("居民", header, rows())])
+    audit_record(
+        actor=actor,
+        action=AuditAction.EXPORT,
+        subject=community,
+        organisation=community.organisation,
+        reason="resident list" + (" in full" if full else " (masked)"),
+        detail={"format": "xlsx", "masked": not full},
+    )
+    return content

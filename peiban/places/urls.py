@@ -12,4 +12,22 @@ urlpatterns = [
     path("c/<slug:community>/d/<int:pk>/", views.dwelling_detail, name="dwelling"),
     path("c/<slug:community>/r/<int:pk>/", views.resident_detail, name="resident"),
     path("c/<slug:community>/r/<int:pk>/unmask/", views.resident_unmask, name="resident-unmask"),
+    path("c/<slug:community>/residents.xlsx", views.residents_export, name="residents-export"),
+    path("c/<slug:community>/r/<int:pk>/rights/", views.rights_desk, name="rights"),
+    path("c/<slug:community>/r/<int:pk>/rights/consents/", views.consent_add, name="consent-add"),
+    path(
+        "c/<slug:community>/r/<int:pk>/rights/consents/<int:consent>/withdraw/",
+        views.consent_end,
+        name="consent-withdraw",
+    ),
+    path(
+        "c/<slug:community>/r/<int:pk>/rights/data.<str:fmt>",
+        views.resident_download,
+        name="resident-data",
+    ),
+    path(
+        "c/<slug:community>/r/<int:pk>/rights/<str:how>/",
+        views.resident_erase,
+        name="resident-erase",
+    ),
 ]

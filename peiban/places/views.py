@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from pathlib import Path
 
@@ -17,7 +18,22 @@ from peiban.core.audit import audit_record
 from peiban.core.masking import mask_id_number, mask_phone
 from peiban.core.models import AuditAction
 from peiban.places.access import get_building_for_user, get_dwelling_for_user, get_resident_for_user
-from peiban.places.forms import RosterConfirmForm, RosterUploadForm, UnmaskForm, upload_dir
+from peiban.core.privacy import (
+    consent_record,
+    consent_withdraw,
+    resident_anonymise,
+    resident_data,
+    resident_data_workbook,
+    resident_delete,
+)
+from peiban.places.forms import (
+    ConsentForm,
+    RightsActionForm,
+    RosterConfirmForm,
+    RosterUploadForm,
+    UnmaskForm,
+    upload_dir,
+)
 from peiban.places.roster import RosterFileError, read_roster
 from peiban.places.selectors import (
     building_grid,
@@ -26,7 +42,9 @@ from peiban.places.selectors import (
     dwelling_people,
     resident_search,
 )
-from peiban.places.services import RosterRejected, roster_import
+from peiban.places.services import RosterRejected, residents_workbook, roster_import
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @login_required
@@ -206,3 +224,110 @@ def roster_upload(request: HttpRequest, community: str) -> HttpResponse:
             confirm=RosterConfirmForm(initial={"upload": token.hex}),
         )
     return render(request, "places/roster_upload.html", context)
+
+
+@login_required
+def rights_desk(request: HttpRequest, community: str, pk: int) -> HttpResponse:
+    """A resident's data, consents and requests; actions for the rights desk (PIPL Art. 44–47)."""
+    access, resident = get_resident_for_user(request.user, community, pk, need=Need.EDIT)
+    return render(
+        request,
+        "places/rights.html",
+        {
+            "community": access.community,
+            "resident": resident,
+            "consents": list(resident.consents.order_by("-given_at")),
+            "requests": list(resident.rights_requests.order_by("-received_at")),
+            "consent_form": ConsentForm(),
+            "action_form": RightsActionForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def consent_add(request: HttpRequest, community: str, pk: int) -> HttpResponse:
+    """Record a consent the resident gave on paper or in person (assisted participation)."""
+    access, resident = get_resident_for_user(request.user, community, pk, need=Need.EDIT)
+    form = ConsentForm(request.POST)
+    if form.is_valid():
+        consent_record(
+            resident=resident,
+            purpose=form.cleaned_data["purpose"],
+            version=form.cleaned_data["version"],
+            guardian=form.cleaned_data["guardian"],
+            actor=signed_in(request),
+        )
+        messages.success(request, _("The consent was recorded."))
+    else:
+        messages.error(request, _("The consent could not be recorded: check the form."))
+    return redirect("places:rights", community=access.community.slug, pk=resident.pk)
+
+
+@login_required
+@require_POST
+def consent_end(request: HttpRequest, community: str, pk: int, consent: int) -> HttpResponse:
+    access, resident = get_resident_for_user(request.user, community, pk, need=Need.EDIT)
+    found = resident.consents.filter(pk=consent, withdrawn_at__isnull=True).first()
+    if found is None:
+        raise Http404
+    consent_withdraw(consent=found, actor=signed_in(request))
+    messages.success(request, _("The consent was withdrawn and the data it covered removed."))
+    return redirect("places:rights", community=access.community.slug, pk=resident.pk)
+
+
+@login_required
+def resident_download(request: HttpRequest, community: str, pk: int, fmt: str) -> HttpResponse:
+    """The resident's own data as JSON or Excel, for a copy at the rights desk (logged)."""
+    if fmt not in {"json", "xlsx"}:
+        raise Http404
+    access, resident = get_resident_for_user(request.user, community, pk, need=Need.EDIT)
+    user = signed_in(request)
+    reason = "rights desk: copy of the resident's data"
+    if fmt == "json":
+        data = resident_data(resident=resident, actor=user, reason=reason)
+        response = HttpResponse(
+            json.dumps(data, ensure_ascii=False, indent=2, default=str),
+            content_type="application/json; charset=utf-8",
+        )
+    else:
+        response = HttpResponse(
+            resident_data_workbook(resident=resident, actor=user, reason=reason),
+            content_type=XLSX,
+        )
+    response["Content-Disposition"] = f'attachment; filename="resident-{resident.pk}.{fmt}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def resident_erase(request: HttpRequest, community: str, pk: int, how: str) -> HttpResponse:
+    if how not in {"anonymise", "delete"}:
+        raise Http404
+    access, resident = get_resident_for_user(request.user, community, pk, need=Need.EDIT)
+    form = RightsActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason before deleting or anonymising."))
+        return redirect("places:rights", community=access.community.slug, pk=resident.pk)
+    reason = form.cleaned_data["reason"]
+    if how == "anonymise":
+        resident_anonymise(resident=resident, actor=signed_in(request), reason=reason)
+        messages.success(request, _("The resident's data was anonymised."))
+    else:
+        resident_delete(resident=resident, actor=signed_in(request), reason=reason)
+        messages.success(request, _("The resident's data was deleted."))
+    return redirect("places:community", community=access.community.slug)
+
+
+@login_required
+def residents_export(request: HttpRequest, community: str) -> HttpResponse:
+    """The resident list as Excel: masked unless `?full=1` by someone allowed to unmask (logged)."""
+    full = request.GET.get("full") == "1"
+    access = get_community_access(request.user, community, need=Need.UNMASK if full else Need.EDIT)
+    content = residents_workbook(community=access.community, actor=signed_in(request), full=full)
+    response = HttpResponse(content, content_type=XLSX)
+    name = f"{access.community.slug}-residents{'-full' if full else ''}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -94,11 +94,8 @@ class Command(PeibanCommand):
                 for name in names:
                     if getattr(row, name):
                         counts[f"{model._meta.label}.{name}"] += 1
-                if rehash:
-                    values = contact_hashes(
-                        phone=getattr(row, "phone") or "",  # noqa: B009
-                        id_number=getattr(row, "id_number") or "",  # noqa: B009
-                    )
+                if isinstance(row, Resident):
+                    values = contact_hashes(phone=row.phone or "", id_number=row.id_number or "")
                     for name, value in values.items():
                         setattr(row, name, value)
                     if any(values.values()):
