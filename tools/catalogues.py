@@ -60,9 +60,10 @@ def _mo_bytes(catalog: Catalog) -> bytes:
 def update() -> None:
     _extract(PACKAGE)
     english = _read(_po("en"))
-    for message in english:
-        if message.id and not message.string:
+    for message in english:  # English is the source language: each entry translates to itself
+        if message.id:
             message.string = message.id
+            message.flags.discard("fuzzy")
     with _po("en").open("wb") as handle:
         write_po(handle, english, width=100)
     for locale in LOCALES:

@@ -88,6 +88,7 @@ def building_grid(building: Building) -> BuildingGrid:
     """Rooms by floor (top first) and unit, each with its household and resident counts."""
     dwellings = list(
         Dwelling.objects.filter(building=building)
+        .select_related("building")
         .annotate(
             household_count=_count(Household, "dwelling"),
             resident_count=_count(Resident, "household__dwelling"),
