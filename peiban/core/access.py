@@ -92,6 +92,8 @@ class CommunityAccess:
 def get_community_access(user: AnyUser, ref: str, *, need: Need) -> CommunityAccess:
     """The community `ref` (slug or id) if the user may do `need` there; otherwise 404."""
     community = get_community_for_user(user, ref)
+    if not isinstance(user, User):
+        raise Http404
     membership = (
         Membership.objects.filter(user_id=user.pk, organisation_id=community.organisation_id)
         .only("role")

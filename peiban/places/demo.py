@@ -63,7 +63,10 @@ GIVEN = {
     ("mid", "m"): "伟 强 磊 军 勇 杰 涛 明 超 刚 平 辉 鹏 华 斌 志强 海涛 晓东 建军 国平 立新 永刚",
     ("mid", "f"): "芳 娜 敏 静 丽 艳 娟 霞 萍 红 玲 燕 丹 洁 海燕 晓燕 丽娟 春梅 雪梅 晓红 慧 颖",
     ("young", "m"): "子轩 浩然 宇轩 俊杰 文博 梓豪 一鸣 宇航 睿 晨 昊 皓轩 博文 天佑 思远 嘉俊",
-    ("young", "f"): "欣怡 梓涵 诗涵 雨桐 子涵 一诺 思琪 雅琪 可馨 语嫣 佳怡 若曦 梦瑶 心怡 静怡 婉清",
+    (
+        "young",
+        "f",
+    ): "欣怡 梓涵 诗涵 雨桐 子涵 一诺 思琪 雅琪 可馨 语嫣 佳怡 若曦 梦瑶 心怡 静怡 婉清",
 }
 _GIVEN = {key: value.split() for key, value in GIVEN.items()}
 
@@ -75,10 +78,7 @@ ADDRESS_FORMS = {
     ("mid", "f"): ("女士", "阿姨", "老师"),
 }
 
-PHONE_PREFIXES = (
-    "130 131 132 133 135 136 137 138 139 150 151 152 153 155 156 157 158 159 166 176 177 180 "
-    "181 182 185 186 187 188 189 199"
-).split()
+PHONE_PREFIXES = ["130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "153", "155", "156", "157", "158", "159", "166", "176", "177", "180", "181", "182", "185", "186", "187", "188", "189", "199"]
 
 SKILLS = (
     "理发",
@@ -226,7 +226,9 @@ def _dwellings(rng: random.Random, buildings: int) -> list[_Dwelling]:
                     source = "registry" if draw < 0.85 else "survey" if draw < 0.95 else "contract"
                     use = "converted" if floor == 1 and rng.random() < 0.05 else "residential"
                     out.append(
-                        _Dwelling(str(number), str(unit), f"{floor}{n:02d}", floor, area, source, use)
+                        _Dwelling(
+                            str(number), str(unit), f"{floor}{n:02d}", floor, area, source, use
+                        )
                     )
     return out
 
@@ -551,9 +553,7 @@ def demo_load(
         progress(f"{community.name} already has its buildings and residents.")
         return
     rows = compound_rows(buildings=buildings, seed=seed)
-    result = roster_import(
-        community=community, reading=compound_reading(rows=rows), actor=None
-    )
+    result = roster_import(community=community, reading=compound_reading(rows=rows), actor=None)
     extras = demo_extras(community_id=community.pk, rows=rows, seed=seed)
     progress(
         f"{community.name}: {buildings} buildings, {result.dwellings_created} dwellings, "

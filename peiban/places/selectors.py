@@ -103,7 +103,8 @@ def building_grid(building: Building) -> BuildingGrid:
     for number in sorted(by_floor, key=lambda f: -1 if f is None else f, reverse=True):
         cells: list[Dwelling | None] = []
         for unit in units:
-            cells.extend(sorted(by_floor[number][unit], key=lambda d: natural_sort_key(d.room)))
+            rooms = sorted(by_floor[number][unit], key=lambda d: natural_sort_key(d.room))
+            cells.extend(rooms)
             cells.append(None)  # a gap between units
         floors.append(Floor(number=number, cells=cells[:-1]))
     return BuildingGrid(units=units, floors=floors)

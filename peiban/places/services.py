@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from peiban.core.audit import audit_record
+from peiban.core.crypto import lookup_hash, normalise_id_number, normalise_phone, phone_last4
 from peiban.core.exports import workbook_bytes
 from peiban.core.masking import mask_id_number, mask_phone
-from peiban.core.crypto import lookup_hash, normalise_id_number, normalise_phone, phone_last4
 from peiban.core.models import AuditAction, Organisation
 from peiban.places.addresses import Address, AddressError, make_address, parse_address
 from peiban.places.models import (
@@ -306,33 +306,34 @@ def _roster_people(
         (r.household.dwelling_id if r.household else None, r.name): r
         for r in Resident.objects.filter(community=community).select_related("household")
     }
+    # One buyer holding several dwellings is one person: the owner number says so.
+    by_owner_number = {r.owner_number: r for r in residents.values() if r.owner_number}
     owned = {
         (o.dwelling_id, o.resident_id)
         for o in Ownership.objects.filter(dwelling__community=community)
     }
     new_households: list[Household] = []
-    for _row, address in people:
-        dwelling = dwellings[(buildings[address.building].pk, address.unit, address.room)]
-        if dwelling.pk not in households:
-            household = Household(community=community, dwelling=dwelling)
-            households[dwelling.pk] = household
-            new_households.append(household)
-    Household.objects.bulk_create(new_households)
-
     household_flags: dict[int, set[str]] = defaultdict(set)
     created: dict[tuple[int | None, str], Resident] = {}
     updated: dict[int, Resident] = {}
     ownerships: list[tuple[Dwelling, Resident]] = []
     for row, address in people:
         dwelling = dwellings[(buildings[address.building].pk, address.unit, address.room)]
-        household = households[dwelling.pk]
         key = (dwelling.pk, row.name)
-        resident = residents.get(key) or created.get(key)
+        resident = by_owner_number.get(row.owner_number) if row.owner_number else None
+        resident = resident or residents.get(key) or created.get(key)
         if resident is None:
+            household = households.get(dwelling.pk)
+            if household is None:
+                household = Household(community=community, dwelling=dwelling)
+                households[dwelling.pk] = household
+                new_households.append(household)
             resident = Resident(community=community, household=household, name=row.name)
             created[key] = resident
         elif resident.pk is not None:
             updated[resident.pk] = resident
+        if row.owner_number:
+            by_owner_number[row.owner_number] = resident
         if row.relation:
             resident.kind = KINDS[row.relation]
         resident.relation = row.relation_text or resident.relation
@@ -349,10 +350,13 @@ def _roster_people(
         if row.tags:
             resident.tags = sorted(set(resident.tags) | set(row.tags))
             for flag, words in HOUSEHOLD_TAGS.items():
-                if any(word in tag for tag in row.tags for word in words):
+                if dwelling.pk in households and any(
+                    word in tag for tag in row.tags for word in words
+                ):
                     household_flags[dwelling.pk].add(flag)
         if row.relation == "owner":
             ownerships.append((dwelling, resident))
+    Household.objects.bulk_create(new_households)
     Resident.objects.bulk_create(list(created.values()), batch_size=500)
     now = timezone.now()
     for resident in updated.values():

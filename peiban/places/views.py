@@ -17,7 +17,6 @@ from peiban.core.access import Need, get_community_access, signed_in
 from peiban.core.audit import audit_record
 from peiban.core.masking import mask_id_number, mask_phone
 from peiban.core.models import AuditAction
-from peiban.places.access import get_building_for_user, get_dwelling_for_user, get_resident_for_user
 from peiban.core.privacy import (
     consent_record,
     consent_withdraw,
@@ -26,6 +25,7 @@ from peiban.core.privacy import (
     resident_data_workbook,
     resident_delete,
 )
+from peiban.places.access import get_building_for_user, get_dwelling_for_user, get_resident_for_user
 from peiban.places.forms import (
     ConsentForm,
     RightsActionForm,
@@ -148,7 +148,8 @@ def search(request: HttpRequest, community: str) -> HttpResponse:
     access = get_community_access(request.user, community, need=Need.RECORDS)
     query = request.GET.get("q", "")[:50]
     results = resident_search(access.community, query)
-    template = "places/search.html#results" if request.htmx else "places/search.html"
+    fragment = request.headers.get("HX-Request") == "true"
+    template = "places/search.html#results" if fragment else "places/search.html"
     return render(
         request, template, {"community": access.community, "query": query, "results": results}
     )
@@ -281,7 +282,7 @@ def resident_download(request: HttpRequest, community: str, pk: int, fmt: str) -
     """The resident's own data as JSON or Excel, for a copy at the rights desk (logged)."""
     if fmt not in {"json", "xlsx"}:
         raise Http404
-    access, resident = get_resident_for_user(request.user, community, pk, need=Need.EDIT)
+    _access, resident = get_resident_for_user(request.user, community, pk, need=Need.EDIT)
     user = signed_in(request)
     reason = "rights desk: copy of the resident's data"
     if fmt == "json":

@@ -58,7 +58,7 @@ def test_it_makes_aware_datetimes_naive() -> None:
 
 
 def test_it_round_trips_through_openpyxl() -> None:
-    rows = [
+    rows: list[list[object]] = [
         ['=HYPERLINK("http://evil.example")', -5, Decimal("-3.50"), "张三"],
         ["＋1", 2.5, date(2024, 5, 1), "@me"],
         ["bell\x07ring", None, True, "-cmd"],

@@ -22,8 +22,13 @@ def fill(world: World, buildings: int, rooms: int) -> None:
     for b in range(buildings):
         building = Building.objects.create(community=world.community, label=f"{b + 10}")
         dwellings = Dwelling.objects.bulk_create(
-            Dwelling(community=world.community, building=building, unit=str(1 + i % 2),
-                     room=str(100 * (1 + i // 4) + i % 4 + 1), floor=1 + i // 4)
+            Dwelling(
+                community=world.community,
+                building=building,
+                unit=str(1 + i % 2),
+                room=str(100 * (1 + i // 4) + i % 4 + 1),
+                floor=1 + i // 4,
+            )
             for i in range(rooms)
         )
         households = Household.objects.bulk_create(
@@ -31,7 +36,8 @@ def fill(world: World, buildings: int, rooms: int) -> None:
         )
         Resident.objects.bulk_create(
             Resident(community=world.community, household=h, name=f"居民{h.pk}-{n}")
-            for h in households for n in range(2)
+            for h in households
+            for n in range(2)
         )
 
 
@@ -65,15 +71,23 @@ def test_it_keeps_the_building_page_query_count_flat(
     queries_for(client, url, django_assert_max_num_queries, 10)
 
 
-def test_it_shows_counts_per_building_on_the_overview(login, world: World, registry: Registry) -> None:
+def test_it_shows_counts_per_building_on_the_overview(
+    login, world: World, registry: Registry
+) -> None:
     html = login(world.viewer).get(f"/c/{world.community.slug}/").content.decode()
     assert "1 户 · 1 个家庭 · 1 位居民" in html
     assert "张伟" not in html
     assert f"/b/{registry.building.pk}/" not in html  # aggregates only: no link to records
 
 
-def test_it_draws_the_building_grid_by_floor_and_unit(login, world: World, registry: Registry) -> None:
-    html = login(world.staff).get(f"/c/{world.community.slug}/b/{registry.building.pk}/").content.decode()
+def test_it_draws_the_building_grid_by_floor_and_unit(
+    login, world: World, registry: Registry
+) -> None:
+    html = (
+        login(world.staff)
+        .get(f"/c/{world.community.slug}/b/{registry.building.pk}/")
+        .content.decode()
+    )
     assert 'class="room known"' in html
     assert "301" in html
     assert "2单元" in html
@@ -83,11 +97,15 @@ def test_it_draws_the_building_grid_by_floor_and_unit(login, world: World, regis
 def test_it_finds_a_resident_by_name_room_or_phone_digits(
     login, world: World, registry: Registry, query: str
 ) -> None:
-    html = login(world.leader).get(f"/c/{world.community.slug}/search/", {"q": query}).content.decode()
+    html = (
+        login(world.leader).get(f"/c/{world.community.slug}/search/", {"q": query}).content.decode()
+    )
     assert f"/r/{registry.resident.pk}/" in html
 
 
-def test_it_answers_htmx_searches_with_the_results_fragment(login, world: World, registry: Registry) -> None:
+def test_it_answers_htmx_searches_with_the_results_fragment(
+    login, world: World, registry: Registry
+) -> None:
     response = login(world.staff).get(
         f"/c/{world.community.slug}/search/", {"q": "张"}, headers={"HX-Request": "true"}
     )
@@ -96,8 +114,14 @@ def test_it_answers_htmx_searches_with_the_results_fragment(login, world: World,
     assert "<html" not in html
 
 
-def test_it_never_finds_residents_of_another_community(login, world: World, registry: Registry) -> None:
-    html = login(world.admin).get(f"/c/{world.community.slug}/search/", {"q": "远方人"}).content.decode()
+def test_it_never_finds_residents_of_another_community(
+    login, world: World, registry: Registry
+) -> None:
+    html = (
+        login(world.admin)
+        .get(f"/c/{world.community.slug}/search/", {"q": "远方人"})
+        .content.decode()
+    )
     assert f"/r/{registry.foreign_resident.pk}/" not in html
     assert "没有找到" in html
 
@@ -105,13 +129,19 @@ def test_it_never_finds_residents_of_another_community(login, world: World, regi
 def test_it_masks_the_phone_for_a_leader_and_offers_no_unmasking(
     login, world: World, registry: Registry
 ) -> None:
-    html = login(world.leader).get(f"/c/{world.community.slug}/r/{registry.resident.pk}/").content.decode()
+    html = (
+        login(world.leader)
+        .get(f"/c/{world.community.slug}/r/{registry.resident.pk}/")
+        .content.decode()
+    )
     assert "138****8000" in html
     assert "13800138000" not in html
     assert "unmask" not in html
 
 
-def test_it_unmasks_for_staff_with_a_reason_and_logs_it(login, world: World, registry: Registry) -> None:
+def test_it_unmasks_for_staff_with_a_reason_and_logs_it(
+    login, world: World, registry: Registry
+) -> None:
     client = login(world.staff)
     url = f"/c/{world.community.slug}/r/{registry.resident.pk}/unmask/"
     refused = client.post(url, {"reason": ""})
@@ -156,20 +186,25 @@ def test_it_refuses_a_roster_with_bad_rows_unless_partial(login, world: World) -
     assert refused.status_code == 400
     assert not Dwelling.objects.filter(community=world.community).exists()
     client.post(url, {"upload": token, "partial": "on"})
-    assert list(Dwelling.objects.filter(community=world.community).values_list("room", flat=True)) == ["102"]
+    assert list(
+        Dwelling.objects.filter(community=world.community).values_list("room", flat=True)
+    ) == ["102"]
 
 
 def test_it_reports_a_damaged_workbook_on_the_upload_page(login, world: World) -> None:
     response = login(world.staff).post(
-        f"/c/{world.community.slug}/roster/", {"file": SimpleUploadedFile("r.xlsx", b"PK\x03\x04broken")}
+        f"/c/{world.community.slug}/roster/",
+        {"file": SimpleUploadedFile("r.xlsx", b"PK\x03\x04broken")},
     )
     assert response.status_code == 400
     assert "errorlist" in response.content.decode()
 
 
-def test_it_exports_residents_masked_and_logs_the_export(login, world: World, registry: Registry) -> None:
+def test_it_exports_residents_masked_and_logs_the_export(
+    login, world: World, registry: Registry
+) -> None:
     resident_set_contact(registry.resident, phone="13800138000", id_number="")
-    registry.resident.name = "=HYPERLINK(\"http://x\")"
+    registry.resident.name = '=HYPERLINK("http://x")'
     registry.resident.save()
     response = login(world.staff).get(f"/c/{world.community.slug}/residents.xlsx")
     sheet = load_workbook(io.BytesIO(response.content)).active
@@ -180,6 +215,11 @@ def test_it_exports_residents_masked_and_logs_the_export(login, world: World, re
     assert AuditEntry.objects.filter(action="export", subject_type="places.community").exists()
 
 
-def test_it_exports_in_full_only_for_those_who_may_unmask(login, world: World, registry: Registry) -> None:
-    assert login(world.staff).get(f"/c/{world.community.slug}/residents.xlsx?full=1").status_code == 200
+def test_it_exports_in_full_only_for_those_who_may_unmask(
+    login, world: World, registry: Registry
+) -> None:
+    assert (
+        login(world.staff).get(f"/c/{world.community.slug}/residents.xlsx?full=1").status_code
+        == 200
+    )
     assert AuditEntry.objects.get(action="export").detail["masked"] is False
