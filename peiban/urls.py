@@ -19,6 +19,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path("org/", include("peiban.core.org_urls")),
     path("", include("peiban.places.urls")),
     path("", include("peiban.core.urls")),
 ]

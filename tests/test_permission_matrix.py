@@ -13,6 +13,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from peiban.core.models import Membership
 from peiban.core.tokens import token_create
 from tests.conftest import PERSONAS, Registry, World
 
@@ -59,6 +60,22 @@ def nothing(w: World, r: Registry) -> dict[str, Any]:
     return {}
 
 
+ORG_ADMIN = {"admin"}
+
+
+def organisation(w: World, r: Registry) -> dict[str, Any]:
+    return {"org": w.organisation.slug}
+
+
+def org_community(w: World, r: Registry) -> dict[str, Any]:
+    return {"org": w.organisation.slug, "community": w.community.slug}
+
+
+def org_member(w: World, r: Registry) -> dict[str, Any]:
+    membership = Membership.objects.get(organisation=w.organisation, user=w.viewer)
+    return {"org": w.organisation.slug, "pk": membership.pk}
+
+
 # url name: (method, kwargs, POST data, personas allowed)
 PAGES: dict[str, tuple[str, Kwargs, dict[str, Any], set[str]]] = {
     "core:dashboard": ("get", nothing, {}, ALL),
@@ -71,6 +88,14 @@ PAGES: dict[str, tuple[str, Kwargs, dict[str, Any], set[str]]] = {
     "places:resident": ("get", resident, {}, RECORDS),
     "places:resident-unmask": ("post", resident, {"reason": "matrix"}, EDIT),
     "places:residents-export": ("get", community, {}, EDIT),
+    "places:resident-edit": ("get", resident, {}, EDIT),
+    "org:home": ("get", organisation, {}, ORG_ADMIN),
+    "org:audit": ("get", organisation, {}, ORG_ADMIN),
+    "org:community-new": ("get", organisation, {}, ORG_ADMIN),
+    "org:partner-new": ("get", org_community, {}, ORG_ADMIN),
+    "org:member-new": ("get", organisation, {}, ORG_ADMIN),
+    "org:member-edit": ("get", org_member, {}, ORG_ADMIN),
+    "org:member-remove": ("post", org_member, {}, ORG_ADMIN),
     "places:rights": ("get", resident, {}, EDIT),
     "places:consent-add": ("post", resident, {"purpose": "registry", "version": "1"}, EDIT),
     "places:resident-data": ("get", lambda w, r: {**resident(w, r), "fmt": "json"}, {}, EDIT),

@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from peiban.core.models import Membership, Role
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -21,7 +23,15 @@ def navigation_for(request: HttpRequest) -> list[NavItem]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []
-    entries = [(_("Workbench"), reverse("core:dashboard"))]
+    entries: list[tuple[str | Promise, str]] = [(_("Workbench"), reverse("core:dashboard"))]
+    administered = list(
+        Membership.objects.filter(user_id=user.pk, role=Role.ORG_ADMIN).values_list(
+            "organisation__slug", "organisation__name"
+        )
+    )
+    for slug, name in administered:
+        label = _("Organisation") if len(administered) == 1 else name
+        entries.append((label, reverse("org:home", kwargs={"org": slug})))
     if user.is_staff:
         entries.append((_("Administration"), reverse("admin:index")))
     path = request.path

@@ -15,4 +15,5 @@ urlpatterns = [
     path("<slug:org>/members/new/", views.member_new, name="member-new"),
     path("<slug:org>/members/<int:pk>/", views.member_edit, name="member-edit"),
     path("<slug:org>/members/<int:pk>/remove/", views.member_remove, name="member-remove"),
+    path("<slug:org>/audit/", views.audit_log, name="audit"),
 ]

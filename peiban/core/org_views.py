@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.contrib.auth.tokens import default_token_generator
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,9 +21,10 @@ from django.views.decorators.http import require_POST
 from peiban.core import members
 from peiban.core.access import signed_in
 from peiban.core.members import OrganisationError, get_organisation_for_admin
-from peiban.core.models import Membership, Organisation, Role
+from peiban.core.models import AuditAction, Membership, Organisation, Role
 from peiban.core.names import user_display_name
 from peiban.core.org_forms import CommunityForm, MemberAddForm, MemberChangeForm, PartnerForm
+from peiban.core.selectors import audit_entries
 from peiban.places.services import RegistryError, community_create
 
 # The session remembers whose password link to show, once, on the next visit to the home page.
@@ -224,3 +226,25 @@ def member_remove(request: HttpRequest, org: str, pk: int) -> HttpResponse:
     if membership.user_id == user.pk:
         return redirect("core:dashboard")
     return redirect("org:home", org=organisation.slug)
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+@login_required
+def audit_log(request: HttpRequest, org: str) -> HttpResponse:
+    """The organisation's audit log, newest first, filterable by action."""
+    organisation = get_organisation_for_admin(request.user, org)
+    action = request.GET.get("action", "")
+    entries = audit_entries(organisation, action=action if action in AuditAction.values else "")
+    page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "core/org/audit.html",
+        {
+            "organisation": organisation,
+            "page": page,
+            "action": action,
+            "actions": AuditAction.choices,
+        },
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.tasks import task  # type: ignore[import-not-found,unused-ignore]
@@ -26,7 +26,35 @@ def retention_enforce_all() -> dict[str, dict[str, int]]:
 
     Run it daily (cron, or the worker's schedule); `peiban enforce-retention` runs it at once.
     """
-    return {
+    counts = {
         organisation.slug: retention_enforce(organisation=organisation)
         for organisation in Organisation.objects.order_by("pk")
     }
+    daily_jobs_schedule(after=timezone.now() + DAILY)
+    return counts
+
+
+DAILY = timedelta(days=1)
+DAILY_JOBS = (retention_enforce_all,)
+
+
+def daily_jobs_schedule(*, after: datetime | None = None) -> int:
+    """Queue each daily job unless one is already waiting; return how many were queued.
+
+    `peiban worker` calls this when it starts, and each run queues its successor a day later, so
+    retention is enforced daily for as long as a worker runs. Backends that cannot defer work
+    (the immediate one used in tests) are left alone.
+    """
+    from django_tasks_db.models import DBTaskResult
+
+    queued = 0
+    for job in DAILY_JOBS:
+        backend = job.get_backend()
+        if not backend.supports_defer:
+            continue
+        waiting = DBTaskResult.objects.filter(task_path=job.module_path, status="READY")
+        if waiting.exists():
+            continue
+        job.using(run_after=after or timezone.now()).enqueue()
+        queued += 1
+    return queued

@@ -18,9 +18,11 @@ from peiban.core.audit import audit_record
 from peiban.core.masking import mask_id_number, mask_phone
 from peiban.core.models import AuditAction
 from peiban.core.privacy import (
+    PrivacyError,
     consent_record,
     consent_withdraw,
     resident_anonymise,
+    resident_correct,
     resident_data,
     resident_data_workbook,
     resident_delete,
@@ -28,6 +30,7 @@ from peiban.core.privacy import (
 from peiban.places.access import get_building_for_user, get_dwelling_for_user, get_resident_for_user
 from peiban.places.forms import (
     ConsentForm,
+    ResidentForm,
     RightsActionForm,
     RosterConfirmForm,
     RosterUploadForm,
@@ -332,3 +335,34 @@ def residents_export(request: HttpRequest, community: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+@login_required
+def resident_edit(request: HttpRequest, community: str, pk: int) -> HttpResponse:
+    """Correct a resident's record, for them or at their request (every change logged)."""
+    access, resident = get_resident_for_user(request.user, community, pk, need=Need.EDIT)
+    initial = {name: getattr(resident, name) for name in ResidentForm.FIELDS}
+    form = ResidentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        changes = {
+            name: form.cleaned_data[name]
+            for name in ResidentForm.FIELDS
+            if form.cleaned_data[name] != initial[name]
+        }
+        try:
+            resident_correct(
+                resident=resident,
+                actor=signed_in(request),
+                changes=changes,
+                reason=form.cleaned_data["reason"],
+            )
+        except PrivacyError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The resident's record was saved."))
+            return redirect("places:resident", community=access.community.slug, pk=resident.pk)
+    return render(
+        request,
+        "places/resident_edit.html",
+        {"community": access.community, "resident": resident, "form": form},
+    )

@@ -18,7 +18,7 @@ from peiban.places.models import Community, Partner, PartnerKind
 from tests.conftest import PERSONAS, World
 from tests.factories import CommunityFactory, UserFactory, member
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.core.org_test_urls")]
+pytestmark = pytest.mark.django_db
 
 
 def url(name: str, world: World, **kwargs: Any) -> str:
@@ -383,3 +383,32 @@ def test_it_keeps_the_home_query_count_bounded(
         response = admin.get(url("home", world))
     assert response.status_code == 200
     assert response.content.decode().count("data-member=") == 6 + extra
+
+
+def test_it_shows_the_audit_log_to_org_admins_with_a_filter(
+    login, world, django_assert_max_num_queries
+) -> None:
+    from peiban.core.audit import audit_record
+    from peiban.core.models import AuditAction
+
+    for n in range(60):
+        audit_record(
+            actor=world.staff,
+            action=AuditAction.EXPORT if n % 2 else AuditAction.UNMASK,
+            subject=world.community,
+            organisation=world.organisation,
+            reason=f"r{n}",
+        )
+    audit_record(
+        actor=world.outsider,
+        action=AuditAction.EXPORT,
+        subject=world.foreign_community,
+        organisation=world.other_organisation,
+        reason="elsewhere",
+    )
+    client = login(world.admin)
+    with django_assert_max_num_queries(8):
+        html = client.get(f"/org/{world.organisation.slug}/audit/?action=unmask").content.decode()
+    assert html.count("<tr>") == 31  # header + 30 unmask entries
+    assert "elsewhere" not in html
+    assert login(world.staff).get(f"/org/{world.organisation.slug}/audit/").status_code == 404

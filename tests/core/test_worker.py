@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -24,3 +25,22 @@ def test_it_queues_tasks_in_the_database_and_the_worker_runs_them(settings) -> N
     call_command("worker", "--batch", "--no-startup-delay", stdout=StringIO(), stderr=StringIO())
     assert DBTaskResult.objects.get(id=result.id).status == "SUCCESSFUL"
     assert not LoginFailure.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_schedules_the_daily_retention_run_once_and_again_after_each_run(settings) -> None:
+    from django.utils import timezone
+
+    from peiban.core.tasks import daily_jobs_schedule, retention_enforce_all
+
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+    path = retention_enforce_all.module_path
+    assert daily_jobs_schedule() == 1
+    assert daily_jobs_schedule() == 0  # one is already waiting
+    call_command("worker", "--batch", "--no-startup-delay", stdout=StringIO(), stderr=StringIO())
+    done = DBTaskResult.objects.filter(task_path=path, status="SUCCESSFUL")
+    waiting = DBTaskResult.objects.get(task_path=path, status="READY")
+    assert done.count() == 1
+    assert waiting.run_after > timezone.now() + timedelta(hours=23)
