@@ -123,6 +123,13 @@ API: dict[str, set[str]] = {
     "GET /api/v1/communities/{ref}/residents/{pk}": RECORDS,
     "POST /api/v1/communities/{ref}/residents/{pk}/unmask": EDIT,
     "POST /api/v1/communities/{ref}/roster": EDIT,
+    "PATCH /api/v1/communities/{ref}/residents/{pk}": EDIT,
+    "GET /api/v1/communities/{ref}/residents/{pk}/consents": EDIT,
+    "POST /api/v1/communities/{ref}/residents/{pk}/consents": EDIT,
+    "POST /api/v1/communities/{ref}/residents/{pk}/consents/{consent}/withdraw": EDIT,
+    "GET /api/v1/communities/{ref}/residents/{pk}/data": EDIT,
+    "POST /api/v1/communities/{ref}/residents/{pk}/anonymise": EDIT,
+    "POST /api/v1/communities/{ref}/residents/{pk}/delete": EDIT,
 }
 
 
@@ -185,6 +192,21 @@ def test_a_token_can_be_revoked_only_by_its_owner(world: World) -> None:
 
 def api_path(template: str, world: World, registry: Registry) -> str:
     path = template.replace("{ref}", world.community.slug)
+    if "{consent}" in path:
+        from peiban.core.privacy import consent_record
+
+        consent = consent_record(
+            resident=registry.resident, purpose="photos", version="1", actor=None
+        )
+        path = path.replace("{consent}", str(consent.pk))
+    if path.endswith("/delete"):
+        # Each persona gets a resident of its own to delete.
+        from peiban.places.models import Resident
+
+        doomed = Resident.objects.create(
+            community=world.community, household=registry.household, name="待删"
+        )
+        return path.replace("{pk}", str(doomed.pk))
     if "/buildings/{pk}" in path:
         return path.replace("{pk}", str(registry.building.pk))
     if "/dwellings/{pk}" in path:
@@ -195,6 +217,17 @@ def api_path(template: str, world: World, registry: Registry) -> str:
 def api_call(client: Client, method: str, path: str, headers: dict[str, str]) -> int:
     if method == "GET":
         return client.get(path, headers=headers).status_code
+    if method == "PATCH":
+        return client.patch(
+            path,
+            {"reason": "matrix", "time_offered": "周末"},
+            content_type="application/json",
+            headers=headers,
+        ).status_code
+    if path.endswith("/consents"):
+        return client.post(
+            path, {"purpose": "photos"}, content_type="application/json", headers=headers
+        ).status_code
     if path.endswith("/roster"):
         from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -214,9 +247,10 @@ def test_api_operations_follow_the_rules(operation: str, world: World, registry:
     assert api_call(Client(), method, path, {}) == 401, f"anonymous {operation}"
     for persona in PERSONAS:
         _token, raw = token_create(user=world.persona(persona), name="matrix")
+        path = api_path(template, world, registry)
         status = api_call(Client(), method, path, {"Authorization": f"Bearer {raw}"})
         expected = "allowed" if persona in API[operation] else "404"
-        got = "allowed" if status == 200 else str(status)
+        got = "allowed" if status in (200, 204) else str(status)
         assert got == expected, f"{persona} {operation}: {status}"
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -13,7 +16,16 @@ from peiban.api.errors import ApiError
 from peiban.core.access import Need, get_community_access, signed_in
 from peiban.core.audit import audit_record
 from peiban.core.masking import mask_id_number, mask_phone
-from peiban.core.models import AuditAction
+from peiban.core.models import AuditAction, Consent, ConsentPurpose
+from peiban.core.privacy import (
+    PrivacyError,
+    consent_record,
+    consent_withdraw,
+    resident_anonymise,
+    resident_correct,
+    resident_data,
+    resident_delete,
+)
 from peiban.places.access import get_building_for_user, get_dwelling_for_user, get_resident_for_user
 from peiban.places.models import Dwelling, Resident
 from peiban.places.roster import RosterFileError, read_roster
@@ -188,7 +200,7 @@ def resident_detail(request: HttpRequest, ref: str, pk: int) -> dict[str, object
 def resident_unmask(request: HttpRequest, ref: str, pk: int, body: UnmaskIn) -> dict[str, str]:
     access, resident = get_resident_for_user(request.user, ref, pk, need=Need.UNMASK)
     if not body.reason.strip():
-        raise ApiError(422, "reason_required", "Say why you need the full number.")
+        raise ApiError(422, "reason_required", _("Give a reason: it is recorded."))
     audit_record(
         actor=signed_in(request),
         action=AuditAction.UNMASK,
@@ -228,3 +240,138 @@ def roster_upload(
     except RosterRejected as error:
         return Status(400, error.result.as_dict())
     return Status(200, result.as_dict())
+
+
+class ResidentPatch(Schema):
+    reason: str
+    name: str | None = None
+    kind: str | None = None
+    relation: str | None = None
+    phone: str | None = None
+    years_lived: int | None = None
+    skills: list[str] | None = None
+    time_offered: str | None = None
+    interests: list[str] | None = None
+    tags: list[str] | None = None
+
+
+class ConsentIn(Schema):
+    purpose: str
+    version: str = "1"
+    guardian: str = ""
+
+
+class ConsentOut(Schema):
+    id: int
+    purpose: str
+    version: str
+    sensitive: bool
+    given_at: datetime
+    withdrawn_at: datetime | None
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+def _reason(text: str) -> str:
+    if not text.strip():
+        raise ApiError(422, "reason_required", _("Give a reason: it is recorded."))
+    return text.strip()
+
+
+@router.patch(
+    "/communities/{ref}/residents/{pk}",
+    response=ResidentOut,
+    summary="Correct a resident's record (logged with the reason)",
+)
+def resident_patch(
+    request: HttpRequest, ref: str, pk: int, body: ResidentPatch
+) -> dict[str, object]:
+    _access, resident = get_resident_for_user(request.user, ref, pk, need=Need.EDIT)
+    changes = body.dict(exclude_unset=True, exclude={"reason"})
+    try:
+        resident = resident_correct(
+            resident=resident,
+            actor=signed_in(request),
+            changes=changes,
+            reason=_reason(body.reason),
+        )
+    except PrivacyError as error:
+        raise ApiError(422, "invalid", str(error)) from None
+    return _resident(resident)
+
+
+@router.get(
+    "/communities/{ref}/residents/{pk}/consents",
+    response=list[ConsentOut],
+    summary="A resident's consents",
+)
+def consent_list(request: HttpRequest, ref: str, pk: int) -> list[Consent]:
+    _access, resident = get_resident_for_user(request.user, ref, pk, need=Need.EDIT)
+    return list(resident.consents.order_by("-given_at"))
+
+
+@router.post(
+    "/communities/{ref}/residents/{pk}/consents",
+    response=ConsentOut,
+    summary="Record a consent given on paper or in person",
+)
+def consent_create(request: HttpRequest, ref: str, pk: int, body: ConsentIn) -> Consent:
+    _access, resident = get_resident_for_user(request.user, ref, pk, need=Need.EDIT)
+    if body.purpose not in ConsentPurpose.values:
+        raise ApiError(422, "invalid", _("Choose a purpose from the list."))
+    return consent_record(
+        resident=resident,
+        purpose=body.purpose,
+        version=body.version,
+        guardian=body.guardian,
+        actor=signed_in(request),
+    )
+
+
+@router.post(
+    "/communities/{ref}/residents/{pk}/consents/{consent}/withdraw",
+    response=ConsentOut,
+    summary="Withdraw a consent; the data it covered is removed at once",
+)
+def consent_withdraw_api(request: HttpRequest, ref: str, pk: int, consent: int) -> Consent:
+    _access, resident = get_resident_for_user(request.user, ref, pk, need=Need.EDIT)
+    found = resident.consents.filter(pk=consent).first()
+    if found is None:
+        raise Http404
+    consent_withdraw(consent=found, actor=signed_in(request))
+    found.refresh_from_db()
+    return found
+
+
+@router.get(
+    "/communities/{ref}/residents/{pk}/data",
+    response=dict[str, Any],
+    summary="Everything held about a resident, in full (rights desk; logged)",
+)
+def resident_data_api(request: HttpRequest, ref: str, pk: int) -> dict[str, Any]:
+    _access, resident = get_resident_for_user(request.user, ref, pk, need=Need.EDIT)
+    return resident_data(resident=resident, actor=signed_in(request), reason="rights desk (API)")
+
+
+@router.post(
+    "/communities/{ref}/residents/{pk}/anonymise",
+    response={204: None},
+    summary="Anonymise a resident (rights desk; logged)",
+)
+def resident_anonymise_api(request: HttpRequest, ref: str, pk: int, body: ReasonIn) -> Status[None]:
+    _access, resident = get_resident_for_user(request.user, ref, pk, need=Need.EDIT)
+    resident_anonymise(resident=resident, actor=signed_in(request), reason=_reason(body.reason))
+    return Status(204, None)
+
+
+@router.post(
+    "/communities/{ref}/residents/{pk}/delete",
+    response={204: None},
+    summary="Delete a resident's record (rights desk; logged)",
+)
+def resident_delete_api(request: HttpRequest, ref: str, pk: int, body: ReasonIn) -> Status[None]:
+    _access, resident = get_resident_for_user(request.user, ref, pk, need=Need.EDIT)
+    resident_delete(resident=resident, actor=signed_in(request), reason=_reason(body.reason))
+    return Status(204, None)

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.conf import settings
+
 from peiban.places.models import Dwelling, Resident
 from peiban.places.roster import RosterReading, RosterRow
 from peiban.places.services import roster_import
@@ -273,7 +275,7 @@ def compound_rows(*, buildings: int = DEMO_BUILDINGS, seed: int = DEMO_SEED) -> 
     dwellings under one owner number (the others are let); about 1.5 % of the dwellings, in the
     newest buildings, are still held by the developer.
     """
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible fiction, not secrets
     names = _Names(rng)
     dwellings = _dwellings(rng, buildings)
 
@@ -540,7 +542,7 @@ def compound_reading(
 def demo_extras(*, community_id: int, rows: list[RosterRow], seed: int) -> int:
     """What a roster does not hold: owners who live elsewhere, and about a quarter of the adult
     residents' skills, interests and the time they offer. Returns how many residents changed."""
-    rng = random.Random(seed + 1)
+    rng = random.Random(seed + 1)  # noqa: S311 - reproducible fiction, not secrets
     elsewhere = {(r.building, r.unit, r.room, r.name) for r in rows if r.note == NOT_LIVING_HERE}
     residents = list(
         Resident.objects.filter(community_id=community_id)
@@ -575,10 +577,16 @@ def demo_load(
     *,
     world: DemoWorld,
     progress: Callable[[str], None],
-    buildings: int = DEMO_BUILDINGS,
+    buildings: int | None = None,
     seed: int = DEMO_SEED,
 ) -> None:
-    """Fill the demo compound through the roster import; do nothing if it already has dwellings."""
+    """Fill the demo compound through the roster import; do nothing if it already has dwellings.
+
+    The size is `buildings`, else the DEMO_BUILDINGS setting (test suites may set it lower),
+    else 20 buildings.
+    """
+    if buildings is None:
+        buildings = int(getattr(settings, "DEMO_BUILDINGS", DEMO_BUILDINGS))
     community = world.community
     if Dwelling.objects.filter(community=community).exists():
         progress(f"{community.name} already has its buildings and residents.")

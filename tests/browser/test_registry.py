@@ -21,7 +21,12 @@ def sign_in(page: Any, live_server: Any, username: str, password: str) -> None:
 
 
 def test_staff_find_a_resident_and_see_the_number_in_full(
-    live_server: Any, phone: Any, screenshot_path: Any, world: World, registry: Registry, password: str
+    live_server: Any,
+    phone: Any,
+    screenshot_path: Any,
+    world: World,
+    registry: Registry,
+    password: str,
 ) -> None:
     page = phone
     sign_in(page, live_server, "staff", password)
