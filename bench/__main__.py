@@ -26,7 +26,8 @@ def main() -> None:
     setup_test_environment()
     call_command("migrate", verbosity=0)
 
-    import bench.bench_core  # noqa: F401 - registers the benchmarks
+    import bench.bench_core
+    import bench.bench_places  # noqa: F401 - the imports register the benchmarks
     from bench.runner import BENCHMARKS
 
     names = sys.argv[1:] or list(BENCHMARKS)

@@ -227,3 +227,6 @@ if LOGGING["root"]["level"] not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITIC
     raise ImproperlyConfigured("PEIBAN_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL.")
 
 SITE_NAME = _("Peiban")
+
+# Size of the fictional demo compound, in buildings (20 gives about 3,800 dwellings).
+DEMO_BUILDINGS = env_int("PEIBAN_DEMO_BUILDINGS", default=20, minimum=1, maximum=200)

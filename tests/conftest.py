@@ -45,6 +45,7 @@ def _test_settings(settings: Any) -> None:
     """Run background tasks at once, and hash passwords quickly (the real hasher is slow by design)."""
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.DEMO_BUILDINGS = 2  # a small demo compound keeps the demo tests quick
 
 
 @pytest.fixture

@@ -241,6 +241,7 @@ def _roster_write(
         (d.building_id, d.unit, d.room): d for d in Dwelling.objects.filter(community=community)
     }
     touched: dict[int, Dwelling] = {}
+    before: dict[int, tuple[object, ...]] = {}
     new_dwellings: dict[tuple[int, str, str], Dwelling] = {}
     for row, address in rows:
         building = buildings[address.building]
@@ -251,8 +252,9 @@ def _roster_write(
                 community=community, building=building, unit=address.unit, room=address.room
             )
             new_dwellings[key] = dwelling
-        elif dwelling.pk is not None:
+        elif dwelling.pk is not None and dwelling.pk not in touched:
             touched[dwelling.pk] = dwelling
+            before[dwelling.pk] = _values(dwelling, DWELLING_FIELDS)
         if row.floor is not None:
             dwelling.floor = row.floor
         elif dwelling.floor is None:
@@ -268,12 +270,9 @@ def _roster_write(
         if row.unsold:
             dwelling.developer_held = True
     Dwelling.objects.bulk_create(list(new_dwellings.values()))
-    if touched:
-        Dwelling.objects.bulk_update(
-            list(touched.values()),
-            ["floor", "area_registry", "area_survey", "area_contract", "use", "developer_held"],
-            batch_size=500,
-        )
+    changed = [d for pk, d in touched.items() if _values(d, DWELLING_FIELDS) != before[pk]]
+    if changed:
+        Dwelling.objects.bulk_update(changed, DWELLING_FIELDS, batch_size=500)
     result.dwellings_created = len(new_dwellings)
     result.dwellings_updated = len(touched)
     dwellings.update(new_dwellings)
@@ -281,6 +280,32 @@ def _roster_write(
     _roster_people(
         community=community, rows=rows, buildings=buildings, dwellings=dwellings, result=result
     )
+
+
+DWELLING_FIELDS = [
+    "floor",
+    "area_registry",
+    "area_survey",
+    "area_contract",
+    "use",
+    "developer_held",
+]
+RESIDENT_FIELDS = [
+    "kind",
+    "relation",
+    "phone",
+    "phone_hash",
+    "phone_last4_hash",
+    "id_number",
+    "id_number_hash",
+    "owner_number",
+    "years_lived",
+    "tags",
+]
+
+
+def _values(instance: object, fields: list[str]) -> tuple[object, ...]:
+    return tuple(getattr(instance, name) for name in fields)
 
 
 def _floor_from_room(room: str) -> int | None:
@@ -316,6 +341,7 @@ def _roster_people(
     household_flags: dict[int, set[str]] = defaultdict(set)
     created: dict[tuple[int | None, str], Resident] = {}
     updated: dict[int, Resident] = {}
+    resident_before: dict[int, tuple[object, ...]] = {}
     ownerships: list[tuple[Dwelling, Resident]] = []
     for row, address in people:
         dwelling = dwellings[(buildings[address.building].pk, address.unit, address.room)]
@@ -330,8 +356,9 @@ def _roster_people(
                 new_households.append(household)
             resident = Resident(community=community, household=household, name=row.name)
             created[key] = resident
-        elif resident.pk is not None:
+        elif resident.pk is not None and resident.pk not in updated:
             updated[resident.pk] = resident
+            resident_before[resident.pk] = _values(resident, RESIDENT_FIELDS)
         if row.owner_number:
             by_owner_number[row.owner_number] = resident
         if row.relation:
@@ -358,27 +385,13 @@ def _roster_people(
             ownerships.append((dwelling, resident))
     Household.objects.bulk_create(new_households)
     Resident.objects.bulk_create(list(created.values()), batch_size=500)
+    # Only rows whose values changed are written: re-importing an unchanged roster is cheap.
     now = timezone.now()
-    for resident in updated.values():
+    changed = [r for pk, r in updated.items() if _values(r, RESIDENT_FIELDS) != resident_before[pk]]
+    for resident in changed:
         resident.updated_at = now
-    if updated:
-        Resident.objects.bulk_update(
-            list(updated.values()),
-            [
-                "kind",
-                "relation",
-                "phone",
-                "phone_hash",
-                "phone_last4_hash",
-                "id_number",
-                "id_number_hash",
-                "owner_number",
-                "years_lived",
-                "tags",
-                "updated_at",
-            ],
-            batch_size=500,
-        )
+    if changed:
+        Resident.objects.bulk_update(changed, [*RESIDENT_FIELDS, "updated_at"], batch_size=500)
     new_ownerships = []
     owners: set[int] = set()
     for dwelling, resident in ownerships:
@@ -390,6 +403,8 @@ def _roster_people(
     flagged = []
     for dwelling_id, flags in household_flags.items():
         household = households[dwelling_id]
+        if all(getattr(household, flag) for flag in flags):
+            continue
         for flag in flags:
             setattr(household, flag, True)
         flagged.append(household)

@@ -12,7 +12,7 @@ import pytest
 
 
 def peiban(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PEIBAN_DATA_DIR": str(tmp_path)}
+    env = {**os.environ, "PEIBAN_DATA_DIR": str(tmp_path), "PEIBAN_DEMO_BUILDINGS": "2"}
     env.pop("DATABASE_URL", None)
     return subprocess.run(
         [sys.executable, "-m", "peiban", *args],
