@@ -32,9 +32,9 @@ def get_resident_for_user(
 ) -> tuple[CommunityAccess, Resident]:
     access = get_community_access(user, community_ref, need=need)
     resident = get_object_or_404(
-        Resident.objects.select_related("household__dwelling__building").annotate(
-            owned_count=Count("ownerships")
-        ),
+        Resident.objects.select_related(
+            "household__dwelling__building", "community__organisation"
+        ).annotate(owned_count=Count("ownerships")),
         pk=pk,
         community=access.community,
     )

@@ -14,9 +14,8 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from peiban.api.errors import ApiError
 from peiban.core.access import Need, get_community_access, signed_in
-from peiban.core.audit import audit_record
 from peiban.core.masking import mask_id_number, mask_phone
-from peiban.core.models import AuditAction, Consent, ConsentPurpose
+from peiban.core.models import Consent, ConsentPurpose
 from peiban.core.privacy import (
     PrivacyError,
     consent_record,
@@ -30,7 +29,7 @@ from peiban.places.access import get_building_for_user, get_dwelling_for_user, g
 from peiban.places.models import Dwelling, Resident
 from peiban.places.roster import RosterFileError, read_roster
 from peiban.places.selectors import buildings_with_counts, community_summary, resident_search
-from peiban.places.services import RosterRejected, roster_import
+from peiban.places.services import RosterRejected, resident_unmask, roster_import
 
 router = Router(tags=["registry"])
 
@@ -197,17 +196,12 @@ def resident_detail(request: HttpRequest, ref: str, pk: int) -> dict[str, object
     response=ContactOut,
     summary="Phone and ID number in full (logged with the reason)",
 )
-def resident_unmask(request: HttpRequest, ref: str, pk: int, body: UnmaskIn) -> dict[str, str]:
-    access, resident = get_resident_for_user(request.user, ref, pk, need=Need.UNMASK)
+def resident_unmask_api(request: HttpRequest, ref: str, pk: int, body: UnmaskIn) -> dict[str, str]:
+    _access, resident = get_resident_for_user(request.user, ref, pk, need=Need.UNMASK)
     if not body.reason.strip():
         raise ApiError(422, "reason_required", _("Give a reason: it is recorded."))
-    audit_record(
-        actor=signed_in(request),
-        action=AuditAction.UNMASK,
-        subject=resident,
-        organisation=access.community.organisation,
-        reason=body.reason.strip(),
-        detail={"fields": ["phone", "id_number"], "via": "api"},
+    resident_unmask(
+        resident=resident, actor=signed_in(request), reason=body.reason.strip(), via="api"
     )
     return {"phone": resident.phone, "id_number": resident.id_number}
 

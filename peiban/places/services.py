@@ -451,3 +451,15 @@ def residents_workbook(*, community: Community, actor: User, full: bool) -> byte
         detail={"format": "xlsx", "masked": not full},
     )
     return content
+
+
+def resident_unmask(*, resident: Resident, actor: User, reason: str, via: str = "page") -> None:
+    """Record that `actor` saw the resident's phone and ID number in full, and why."""
+    audit_record(
+        actor=actor,
+        action=AuditAction.UNMASK,
+        subject=resident,
+        organisation=resident.community.organisation,
+        reason=reason,
+        detail={"fields": ["phone", "id_number"], "via": via},
+    )

@@ -12,7 +12,9 @@ urlpatterns = [
     path("c/<slug:community>/d/<int:pk>/", views.dwelling_detail, name="dwelling"),
     path("c/<slug:community>/r/<int:pk>/", views.resident_detail, name="resident"),
     path("c/<slug:community>/r/<int:pk>/edit/", views.resident_edit, name="resident-edit"),
-    path("c/<slug:community>/r/<int:pk>/unmask/", views.resident_unmask, name="resident-unmask"),
+    path(
+        "c/<slug:community>/r/<int:pk>/unmask/", views.resident_unmask_view, name="resident-unmask"
+    ),
     path("c/<slug:community>/residents.xlsx", views.residents_export, name="residents-export"),
     path("c/<slug:community>/r/<int:pk>/rights/", views.rights_desk, name="rights"),
     path("c/<slug:community>/r/<int:pk>/rights/consents/", views.consent_add, name="consent-add"),

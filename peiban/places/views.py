@@ -13,10 +13,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from peiban.core.access import Need, get_community_access, signed_in
-from peiban.core.audit import audit_record
+from peiban.core.access import CommunityAccess, Need, get_community_access, signed_in
 from peiban.core.masking import mask_id_number, mask_phone
-from peiban.core.models import AuditAction
 from peiban.core.privacy import (
     PrivacyError,
     consent_record,
@@ -37,6 +35,7 @@ from peiban.places.forms import (
     UnmaskForm,
     upload_dir,
 )
+from peiban.places.models import Resident
 from peiban.places.roster import RosterFileError, read_roster
 from peiban.places.selectors import (
     building_grid,
@@ -45,7 +44,12 @@ from peiban.places.selectors import (
     dwelling_people,
     resident_search,
 )
-from peiban.places.services import RosterRejected, residents_workbook, roster_import
+from peiban.places.services import (
+    RosterRejected,
+    resident_unmask,
+    residents_workbook,
+    roster_import,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -87,60 +91,42 @@ def dwelling_detail(request: HttpRequest, community: str, pk: int) -> HttpRespon
     )
 
 
+def _contact(
+    access: CommunityAccess,
+    resident: Resident,
+    *,
+    form: UnmaskForm | None = None,
+    unmasked: bool = False,
+) -> dict[str, object]:
+    """The contact block: masked unless just unmasked, with the unmask form where allowed."""
+    return {
+        "community": access.community,
+        "resident": resident,
+        "phone": resident.phone if unmasked else mask_phone(resident.phone),
+        "id_number": resident.id_number if unmasked else mask_id_number(resident.id_number),
+        "unmasked": unmasked,
+        "can_unmask": access.can(Need.UNMASK),
+        "unmask_form": form or UnmaskForm(),
+    }
+
+
 @login_required
 def resident_detail(request: HttpRequest, community: str, pk: int) -> HttpResponse:
     access, resident = get_resident_for_user(request.user, community, pk)
-    return render(
-        request,
-        "places/resident.html",
-        {
-            "community": access.community,
-            "resident": resident,
-            "phone": mask_phone(resident.phone),
-            "id_number": mask_id_number(resident.id_number),
-            "can_unmask": access.can(Need.UNMASK),
-            "unmask_form": UnmaskForm(),
-        },
-    )
+    return render(request, "places/resident.html", _contact(access, resident))
 
 
 @login_required
 @require_POST
-def resident_unmask(request: HttpRequest, community: str, pk: int) -> HttpResponse:
+def resident_unmask_view(request: HttpRequest, community: str, pk: int) -> HttpResponse:
     access, resident = get_resident_for_user(request.user, community, pk, need=Need.UNMASK)
     form = UnmaskForm(request.POST)
     if not form.is_valid():
-        return render(
-            request,
-            "places/resident.html#contact",
-            {
-                "resident": resident,
-                "community": access.community,
-                "unmask_form": form,
-                "can_unmask": True,
-                "phone": mask_phone(resident.phone),
-                "id_number": mask_id_number(resident.id_number),
-            },
-            status=400,
-        )
-    audit_record(
-        actor=signed_in(request),
-        action=AuditAction.UNMASK,
-        subject=resident,
-        organisation=access.community.organisation,
-        reason=form.cleaned_data["reason"],
-        detail={"fields": ["phone", "id_number"]},
-    )
+        context = _contact(access, resident, form=form)
+        return render(request, "places/resident.html#contact", context, status=400)
+    resident_unmask(resident=resident, actor=signed_in(request), reason=form.cleaned_data["reason"])
     response = render(
-        request,
-        "places/resident.html#contact",
-        {
-            "resident": resident,
-            "community": access.community,
-            "unmasked": True,
-            "phone": resident.phone,
-            "id_number": resident.id_number,
-        },
+        request, "places/resident.html#contact", _contact(access, resident, unmasked=True)
     )
     response["Cache-Control"] = "no-store"
     return response
