@@ -51,6 +51,7 @@ for origin in CSRF_TRUSTED_ORIGINS:
 INSTALLED_APPS = [
     "peiban.core",
     "peiban.places",
+    "peiban.needs",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -302,3 +302,25 @@ class Ownership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resident_id} → {self.dwelling_id}"
+
+
+class PublicSpace(models.Model):
+    """A shared place of the community: a square, a corridor, a reception room, a garden."""
+
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="public_spaces", verbose_name=_("community")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    usable_for_activities = models.BooleanField(_("usable for activities"), default=False)
+
+    class Meta:
+        verbose_name = _("public space")
+        verbose_name_plural = _("public spaces")
+        ordering: ClassVar = ["name"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["community", "name"], name="public_space_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
