@@ -46,7 +46,7 @@ bench: $(STAMP)
 # Debian packages for browser tests, PDFs and catalogue extraction (run as root).
 browser-deps system-deps:
 	apt-get update -q
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-noto-cjk gettext
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-noto-cjk gettext poppler-utils
 
 # Re-resolve dependencies after editing pyproject.toml.
 lock:

@@ -229,5 +229,8 @@ if LOGGING["root"]["level"] not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITIC
 
 SITE_NAME = _("Peiban")
 
+# Where to find Noto CJK fonts for PDFs (letters, certificates, reports) if not in the system's.
+CJK_FONT_DIR = env_str("PEIBAN_CJK_FONT_DIR")
+
 # Size of the fictional demo compound, in buildings (20 gives about 3,800 dwellings).
 DEMO_BUILDINGS = env_int("PEIBAN_DEMO_BUILDINGS", default=20, minimum=1, maximum=200)

@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from peiban.api.auth import API_AUTH
 from peiban.api.errors import install_error_handlers
 from peiban.core.api import router as core_router
+from peiban.needs.api import router as needs_router
 from peiban.places.api import router as places_router
 
 api = NinjaAPI(
@@ -25,3 +26,4 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/", core_router)
 api.add_router("/", places_router)
+api.add_router("/", needs_router)

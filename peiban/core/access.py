@@ -26,6 +26,13 @@ def signed_in(request: HttpRequest) -> User:
     return user
 
 
+def signed_in_user(user: AnyUser) -> User:
+    """`user` as a User, or a 404 for anyone not signed in."""
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise Http404
+    return user
+
+
 def memberships_for_user(user: AnyUser) -> QuerySet[Membership]:
     if not user.is_authenticated:
         return Membership.objects.none()
@@ -67,14 +74,15 @@ class Need(StrEnum):
     RECORDS = "records"  # personal records, masked
     EDIT = "edit"  # change the registry, import, export
     UNMASK = "unmask"  # see phone and ID numbers in clear (logged)
+    PARTICIPATE = "participate"  # raise needs, follow one's own and public ones, offer help
 
 
 GRANTS: dict[str, frozenset[Need]] = {
     Role.ORG_ADMIN: frozenset(Need),
     Role.STAFF: frozenset(Need),
-    Role.RESIDENT_LEADER: frozenset({Need.AGGREGATES, Need.RECORDS}),
+    Role.RESIDENT_LEADER: frozenset({Need.AGGREGATES, Need.RECORDS, Need.PARTICIPATE}),
     Role.GOVERNMENT_VIEWER: frozenset({Need.AGGREGATES}),
-    Role.RESIDENT: frozenset(),
+    Role.RESIDENT: frozenset({Need.PARTICIPATE}),
 }
 
 

@@ -5,12 +5,14 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from peiban.core.access import communities_for_user, memberships_for_user, signed_in
+from peiban.core.access import GRANTS, Need, communities_for_user, memberships_for_user, signed_in
 from peiban.core.forms import TokenCreateForm
+from peiban.core.models import Role
 from peiban.core.selectors import get_token_for_user, tokens_for_user
 from peiban.core.tokens import token_create, token_revoke
 
@@ -18,7 +20,12 @@ from peiban.core.tokens import token_create, token_revoke
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     memberships = list(memberships_for_user(request.user))
+    roles = {m.organisation_id: Role(m.role) for m in memberships}
     communities = list(communities_for_user(request.user))
+    for community in communities:
+        grants = GRANTS[roles[community.organisation_id]]
+        name = "places:community" if Need.AGGREGATES in grants else "needs:list"
+        community.home_url = reverse(name, kwargs={"community": community.slug})  # type: ignore[attr-defined]
     return render(
         request,
         "core/dashboard.html",

@@ -308,7 +308,10 @@ class PublicSpace(models.Model):
     """A shared place of the community: a square, a corridor, a reception room, a garden."""
 
     community = models.ForeignKey(
-        Community, on_delete=models.CASCADE, related_name="public_spaces", verbose_name=_("community")
+        Community,
+        on_delete=models.CASCADE,
+        related_name="public_spaces",
+        verbose_name=_("community"),
     )
     name = models.CharField(_("name"), max_length=100)
     description = models.CharField(_("description"), max_length=300, blank=True)
