@@ -34,8 +34,18 @@ def retention_enforce_all() -> dict[str, dict[str, int]]:
     return counts
 
 
+@task()
+def needs_digests_send() -> dict[str, int]:
+    """E-mail staff their daily needs digest, then queue tomorrow's."""
+    from peiban.needs.digest import digests_send
+
+    counts = digests_send()
+    daily_jobs_schedule(after=timezone.now() + DAILY)
+    return counts
+
+
 DAILY = timedelta(days=1)
-DAILY_JOBS = (retention_enforce_all,)
+DAILY_JOBS = (retention_enforce_all, needs_digests_send)
 
 
 def daily_jobs_schedule(*, after: datetime | None = None) -> int:

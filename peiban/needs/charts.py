@@ -1,7 +1,8 @@
 """Charts drawn on the server as inline SVG, without dependencies or scripts.
 
-Every chart is sized by its viewBox (360 units wide, shown at the width of its container), so it
-scales on phones; at phone width one unit is about one CSS pixel, and text is 16–24 units. Colours
+Every chart is sized by its viewBox (320 units wide, shown at the width of its container), so it
+scales on phones. Text is 18 units or more: at least 16 CSS pixels even in a card on a 360-pixel
+phone, where the chart is about 286 pixels wide. Colours
 are set with SVG presentation attributes (the content security policy forbids inline styles):
 the Okabe–Ito palette for categories and a viridis ramp for counts, both safe for colour-blind
 readers, with the number written on or beside every mark. Every chart has a <title> and an
@@ -21,10 +22,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-WIDTH = 360
+WIDTH = 320
 PAD = 8
 FONT = 18
-SMALL = 16
 INK = "#111111"
 SOFT = "#555555"
 LINE = "#767676"
@@ -162,7 +162,7 @@ def stacked_bars(
     title = title or _("Needs raised per month, by category")
     totals = [sum(s.values[i] for s in series) for i in range(len(months))]
     peak = max(totals, default=0) or 1
-    label_w = min(max((text_width(m, FONT) for m in months), default=0), 150) + PAD
+    label_w = min(max((text_width(m, FONT) for m in months), default=0), 130) + PAD
     count_w = text_width(str(max(totals, default=0)), FONT) + PAD * 2
     bar_x = PAD + label_w
     bar_w = WIDTH - bar_x - count_w - PAD
@@ -261,11 +261,19 @@ def shade(count: int, ranges: Sequence[tuple[int, int]]) -> str:
     return SEQUENTIAL[-1]
 
 
-def heat_grid(cells: Sequence[Cell], *, title: str | None = None, columns: int = 3) -> SafeString:
-    """Buildings as tiles coloured by their count, the count written large on each; a legend."""
+def heat_grid(
+    cells: Sequence[Cell], *, title: str | None = None, columns: int | None = None
+) -> SafeString:
+    """Buildings as tiles coloured by their count, the count written large on each; a legend.
+
+    Without `columns`, as many columns (up to four) as leave room for the longest label.
+    """
     title = title or _("Needs per building")
     ranges = bins(max((c.count for c in cells), default=0))
     gap = 6
+    widest = max((text_width(c.label, FONT) for c in cells), default=0) + 12
+    if columns is None:
+        columns = next((k for k in (4, 3, 2) if (WIDTH - 2 * PAD - (k - 1) * gap) / k >= widest), 1)
     cell_w = (WIDTH - 2 * PAD - (columns - 1) * gap) / columns
     cell_h = 76
     svg = _Svg()
@@ -300,26 +308,28 @@ def heat_grid(cells: Sequence[Cell], *, title: str | None = None, columns: int =
         )
         svg.parts.append(_linked(mark, cell.href, named))
     rows = -(-len(cells) // columns)
-    legend_y = PAD + rows * (cell_h + gap) + 10
+    # The legend: a swatch per range with the range written on it, flowing onto more lines.
+    lx, ly = float(PAD), float(PAD + rows * (cell_h + gap) + 10)
     swatches = [("0", PAPER), *((_range(lo, hi), shade(hi, ranges)) for lo, hi in ranges)]
-    swatch_w = (WIDTH - 2 * PAD - (len(swatches) - 1) * 4) / len(swatches)
-    for k, (text, colour) in enumerate(swatches):
-        x = PAD + k * (swatch_w + 4)
+    for text, colour in swatches:
+        width = max(text_width(text, FONT) + 16, 40)
+        if lx + width > WIDTH - PAD:
+            lx, ly = float(PAD), ly + 40
         svg.add(
-            '<rect x="{}" y="{}" width="{}" height="32" fill="{}" stroke="{}"/>'
-            '<text x="{}" y="{}" text-anchor="middle" font-size="{}" fill="{}">{}</text>',
-            _n(x),
-            _n(legend_y),
-            _n(swatch_w),
+            '<rect x="{}" y="{}" width="{}" height="34" fill="{}" stroke="{}"/>'
+            '<text x="{}" y="{}" text-anchor="middle" fill="{}">{}</text>',
+            _n(lx),
+            _n(ly),
+            _n(width),
             colour,
             LINE,
-            _n(x + swatch_w / 2),
-            _n(legend_y + 22),
-            SMALL,
+            _n(lx + width / 2),
+            _n(ly + 24),
             ink_on(colour),
-            fit(text, SMALL, swatch_w - 4),
+            text,
         )
-    height = legend_y + 32 + PAD
+        lx += width + 4
+    height = ly + 34 + PAD
     description = "; ".join(_("%(label)s: %(n)s") % {"label": c.label, "n": c.count} for c in cells)
     interactive = any(c.href for c in cells)
     return svg.render(height=height, label=title, description=description, interactive=interactive)
@@ -341,7 +351,7 @@ def line(
     """
     title = title or _("Share of steps taken by residents, per month")
     reference = Fraction(1, 2) if reference is None else reference
-    left, right, top, bottom = 64, WIDTH - 16, 16, 196
+    left, right, top, bottom = 60, WIDTH - 12, 16, 196
     height = bottom + 56
     svg = _Svg()
 
@@ -359,11 +369,9 @@ def line(
         )
     for share in (Fraction(0), reference, Fraction(1)):
         svg.add(
-            '<text x="{}" y="{}" text-anchor="end" dominant-baseline="central" font-size="{}">'
-            "{}%</text>",
+            '<text x="{}" y="{}" text-anchor="end" dominant-baseline="central">{}%</text>',
             left - 6,
             _n(y_of(share)),
-            SMALL,
             _percent(share),
         )
     svg.add(

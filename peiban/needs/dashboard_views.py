@@ -2,8 +2,8 @@
 
 The community page needs only AGGREGATES (government viewers see it), so it shows counts,
 categories and building labels only, never a need's title or a person; its drill-down links to
-the needs list appear only for those who may read records. The organisation page is for the
-organisation's admins.
+the needs list appear only for those who may edit (who see every need there). The organisation
+page is for the organisation's admins.
 
 The period comes from `?from=YYYY-MM-DD&to=YYYY-MM-DD` (local days, both included); by default
 the last twelve months: from the first day of the month eleven months ago to today.
@@ -29,7 +29,17 @@ from django.utils.translation import gettext as _
 from peiban.core.access import Need as Needs
 from peiban.core.access import get_community_access
 from peiban.core.members import get_organisation_for_admin
-from peiban.needs.charts import CATEGORICAL, Cell, Point, Series, heat_grid, line, stacked_bars
+from peiban.needs.charts import (
+    CATEGORICAL,
+    FONT,
+    Cell,
+    Point,
+    Series,
+    heat_grid,
+    line,
+    stacked_bars,
+    text_width,
+)
 from peiban.needs.dashboard import (
     DashboardFigures,
     community_table,
@@ -103,13 +113,17 @@ def period_from(request: HttpRequest) -> Period:
     return Period(start, end)
 
 
-def _month_label(month: date) -> str:
-    return date_format(month, "YEAR_MONTH_FORMAT")
+def month_labels(months: list[date]) -> list[str]:
+    """Month names for the charts: "2026年5月"; "Sep 2026" where the full names are too long."""
+    labels = [date_format(m, "YEAR_MONTH_FORMAT") for m in months]
+    if max((text_width(label, FONT) for label in labels), default=0) > 120:
+        labels = [date_format(m, "M Y") for m in months]
+    return labels
 
 
 def dashboard_charts(figures: DashboardFigures, list_url: str | None) -> dict[str, SafeString]:
     """The SVG charts for the figures; marks link to the needs list when `list_url` is given."""
-    months = [_month_label(m) for m in figures.months]
+    months = month_labels(figures.months)
     rows = figures.categories
     shown = rows if len(rows) <= len(CATEGORICAL) else rows[: len(CATEGORICAL) - 1]
     series = [
@@ -133,12 +147,12 @@ def dashboard_charts(figures: DashboardFigures, list_url: str | None) -> dict[st
         "coach": line(
             [
                 Point(
-                    _month_label(m.month),
+                    label,
                     m.ratio,
                     _("%(residents)s of %(total)s steps")
                     % {"residents": m.residents, "total": m.total},
                 )
-                for m in figures.coach.months
+                for label, m in zip(months, figures.coach.months, strict=True)
             ]
         ),
     }
@@ -165,9 +179,11 @@ def community_dashboard(request: HttpRequest, community: str) -> HttpResponse:
         since=period.since,
         until=period.until,
     )
+    # The needs list shows every need only to those who may edit (others see their own and the
+    # public ones), so only they get drill-downs: following one lists exactly the needs counted.
     list_url = (
         reverse("needs:list", kwargs={"community": access.community.slug})
-        if access.can(Needs.RECORDS)
+        if access.can(Needs.EDIT)
         else None
     )
     return render(

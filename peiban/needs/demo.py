@@ -137,7 +137,7 @@ KINDS: tuple[_Kind, ...] = (
     _Kind(
         "lift",
         "物业服务",
-        ("{bu}电梯频繁故障", "{bu}电梯又停了", "{bu}电梯经常困人"),
+        ("{bu}电梯频繁故障", "{bu}电梯运行有异响还困过人"),
         (
             "{bu}的电梯这个月已经停了三次，最长一次停了两天，住高层的老人只能爬楼梯，物业说在等配件。",
             "电梯运行时有异响，上周还困过人，十几分钟后才有人来开门，大家坐电梯都提心吊胆。",
@@ -239,7 +239,7 @@ KINDS: tuple[_Kind, ...] = (
     _Kind(
         "noise_upstairs",
         "邻里关系",
-        ("{bu}{up}楼深夜噪音", "楼上每晚拖椅子的声音"),
+        ("{bu}{up}楼深夜噪音", "楼上半夜总有弹珠落地的声音"),
         (
             "楼上住户每天晚上十一点以后还在走动、拖椅子，孩子被吵醒好几次。",
             "楼上半夜有弹珠掉地的声音，敲过一次门，对方说不是他们家。",
@@ -247,8 +247,8 @@ KINDS: tuple[_Kind, ...] = (
         (
             (T, "梳理噪音出现的时间和规律，先不急着去找对方"),
             (V, "一起上楼敲门，和楼上住户平和地聊了聊"),
-            (M, "约两家在楼栋议事角坐下来谈，楼上答应给椅子脚套上垫子"),
-            (OT, "楼上给椅子加了脚垫，晚上十点后尽量放轻脚步"),
+            (M, "约两家在楼栋议事角坐下来谈，楼上答应晚上十点后多注意"),
+            (OT, "楼上铺了地垫、给椅子加了脚垫，晚上十点后尽量放轻脚步"),
         ),
         home=True,
         public=0.0,
@@ -338,7 +338,7 @@ KINDS: tuple[_Kind, ...] = (
     _Kind(
         "corridor",
         "邻里关系",
-        ("{bu}{f}楼公共走廊被占用", "邻居在走廊放鞋柜"),
+        ("{bu}{f}楼公共走廊被占用", "对门在走廊堆电动车和旧家具"),
         (
             "邻居在公共走廊放了鞋柜和纸箱，推婴儿车进出都很难。",
             "对门把电动车和旧家具放在走廊里，我们家门都开不全。",
@@ -443,8 +443,8 @@ KINDS: tuple[_Kind, ...] = (
         "停车与交通",
         ("{b}栋非机动车棚太挤", "{b}栋车棚里都是僵尸自行车"),
         (
-            "{b}栋车棚塞满了落灰的旧自行车，新买的电动车都没地方放。",
             "车棚里的车横七竖八，老人推车进出很困难。",
+            "{b}栋车棚塞满了落灰的旧自行车，新买的电动车都没地方放。",
         ),
         (
             (N, "在车棚张贴通知，请车主一个月内认领旧车"),
@@ -472,7 +472,7 @@ KINDS: tuple[_Kind, ...] = (
     _Kind(
         "school_gate",
         "停车与交通",
-        ("小区南门接送孩子时段拥堵", "早上小区门口堵车"),
+        ("小区南门早高峰拥堵", "放学时段小区门口停满接孩子的车"),
         (
             "早上七点半送孩子上学的车都堵在南门口，进出都要等十几分钟。",
             "放学时间门口停满了接孩子的车，步行的老人孩子要从车缝里穿过去。",
@@ -507,7 +507,7 @@ KINDS: tuple[_Kind, ...] = (
     _Kind(
         "sorting",
         "环境卫生与绿化",
-        ("{b}栋垃圾分类没人管", "垃圾分类桶形同虚设"),
+        ("{b}栋垃圾分类没人管", "有害垃圾不知道往哪儿扔"),
         (
             "分类桶摆了，但大家还是混着扔，厨余桶里全是塑料袋。",
             "不知道哪些是有害垃圾，旧电池和过期药不知道往哪儿扔。",
@@ -554,7 +554,7 @@ KINDS: tuple[_Kind, ...] = (
     _Kind(
         "rats",
         "环境卫生与绿化",
-        ("{b}栋地下室老鼠多", "{b}栋垃圾房附近有老鼠"),
+        ("{b}栋地下室老鼠多", "{b}栋车库老鼠咬坏电线"),
         (
             "地下室和垃圾房附近老鼠越来越多，晚上还窜到一楼住户家里。",
             "车库里的电线被老鼠咬了，车主很着急。",
@@ -706,7 +706,7 @@ KINDS: tuple[_Kind, ...] = (
     _Kind(
         "repair_fund",
         "业主自治",
-        ("想了解{b}栋维修资金怎么申请", "{b}栋外墙脱落想用维修资金"),
+        ("{b}栋外墙脱落想用维修资金", "{b}栋楼顶漏雨想申请维修资金"),
         (
             "{b}栋外墙瓷砖脱落，想用维修资金修，但不知道要多少户同意、找谁申请。",
             "楼顶防水层老化漏雨，顶楼住户想动用维修资金，其他住户有顾虑。",
@@ -900,7 +900,7 @@ KINDS: tuple[_Kind, ...] = (
     _Kind(
         "parcels",
         "其他",
-        ("小区快递柜不够用", "快递堆在门岗丢件"),
+        ("小区快递柜不够用", "老人不会用快递柜取件"),
         (
             "快递柜每天下午就满了，快递员把包裹堆在门岗，丢过好几次。",
             "老人不会用快递柜取件，每次都要找年轻人帮忙。",
@@ -1102,8 +1102,9 @@ class _Story:
         self.steps_taken = 0
         dwelling = raiser.household.dwelling if raiser.household else None
         fill = _fill(raiser)
-        title = rng.choice(kind.titles).format(**fill)
-        detail = rng.choice(kind.details).format(**fill)
+        variant = rng.randrange(max(len(kind.titles), len(kind.details)))
+        title = kind.titles[variant % len(kind.titles)].format(**fill)
+        detail = kind.details[variant % len(kind.details)].format(**fill)
         if recurring:
             detail += rng.choice(
                 ("这个问题以前反映过，好了一阵又出现了。", "之前解决过一次，最近又开始了。", "")
@@ -1180,7 +1181,10 @@ class _Story:
             act(rng.choice(OPENING_STEPS), 0.05, 1.0)
             move(Stage.DECLINED, 0.5, 4, rng.choice(DECLINE_REASONS))
             return self._finish(need)
-        if not move(Stage.ACCOMPANIED, 0.02, 3, rng.choice(ACCOMPANY_NOTES)):
+        # Usually taken up within days; sometimes nobody is free at once (recent ones still wait).
+        waiting = 0.4 if self.now - raised_at < timedelta(days=10) else 0.12
+        low, high = (3.0, 14.0) if rng.random() < waiting else (0.02, 3.0)
+        if not move(Stage.ACCOMPANIED, low, high, rng.choice(ACCOMPANY_NOTES)):
             act(rng.choice(OPENING_STEPS), 0.01, 0.3)
             return self._finish(need)
         act(rng.choice(OPENING_STEPS), 0.05, 2)
@@ -1390,7 +1394,7 @@ def _staff(world: DemoWorld) -> tuple[User, User] | None:
 def _raised_at(rng: random.Random, now: datetime, *, days_ago: float | None = None) -> datetime:
     """A moment in the last year, more often recent (the work grows); by day, often evenings."""
     if days_ago is None:
-        days_ago = 2 + 360 * rng.random() ** 1.25
+        days_ago = 0.5 + 362 * rng.random() ** 1.25
     day = timezone.localtime(now - timedelta(days=days_ago)).replace(
         hour=0, minute=0, second=0, microsecond=0
     )

@@ -31,13 +31,13 @@ def test_it_queues_tasks_in_the_database_and_the_worker_runs_them(settings) -> N
 def test_it_schedules_the_daily_retention_run_once_and_again_after_each_run(settings) -> None:
     from django.utils import timezone
 
-    from peiban.core.tasks import daily_jobs_schedule, retention_enforce_all
+    from peiban.core.tasks import DAILY_JOBS, daily_jobs_schedule, retention_enforce_all
 
     settings.TASKS = {
         "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
     }
     path = retention_enforce_all.module_path
-    assert daily_jobs_schedule() == 1
+    assert daily_jobs_schedule() == len(DAILY_JOBS)
     assert daily_jobs_schedule() == 0  # one is already waiting
     call_command("worker", "--batch", "--no-startup-delay", stdout=StringIO(), stderr=StringIO())
     done = DBTaskResult.objects.filter(task_path=path, status="SUCCESSFUL")
