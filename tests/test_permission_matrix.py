@@ -125,6 +125,7 @@ PAGES: dict[str, tuple[str, Kwargs, dict[str, Any], set[str]]] = {
     "needs:board": ("get", community, {}, PARTICIPATE),
     "needs:dashboard": ("get", community, {}, AGGREGATES),
     "needs:org-dashboard": ("get", organisation, {}, ORG_ADMIN),
+    "needs:categories": ("get", organisation, {}, ORG_ADMIN),
     "needs:detail": ("get", need, {}, EDIT),
     "needs:move": ("post", need, {"to_stage": "accompanied", "version": 1}, EDIT),
     "needs:reopen": ("post", need, {"note": "x", "version": 1}, EDIT),

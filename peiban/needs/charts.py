@@ -351,7 +351,7 @@ def line(
     """
     title = title or _("Share of steps taken by residents, per month")
     reference = Fraction(1, 2) if reference is None else reference
-    left, right, top, bottom = 60, WIDTH - 12, 16, 196
+    left, right, top, bottom = 60, WIDTH - 16, 16, 196
     height = bottom + 56
     svg = _Svg()
 

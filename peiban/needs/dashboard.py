@@ -66,6 +66,7 @@ LOOP = (
 )
 RECURRING_MIN = 3
 RECURRING_SHOWN = 30
+QUERY_BOUND = 19  # queries dashboard_figures may run, however many needs there are
 SURVEY = "survey"
 
 _OPEN = sorted(str(s) for s in OPEN_STAGES)
@@ -401,9 +402,9 @@ def dashboard_figures(
 ) -> DashboardFigures:
     """The dashboard's figures for the needs of `communities` in [since, until).
 
-    At most 19 queries however many needs there are: 1 to see whether it is one community,
-    1 totals, 1 categories × months, 1 buildings (one community only), 12 medians (2 per step),
-    1–2 recurring pairs, 1 coach ratio per month.
+    At most QUERY_BOUND (19) queries however many needs there are: 1 to see whether it is one
+    community, 1 totals, 1 categories × months, 1 buildings (one community only), 12 medians
+    (2 per step), 1–2 recurring pairs, 1 coach ratio per month.
     """
     period = period_params(since, until)
     months = period_months(since, until)

@@ -952,13 +952,17 @@ STAFF_LEAD_REASONS = (
     "反映人希望不公开身份，由社工出面沟通",
     "反映人近期住院，由社工暂代牵头，出院后交还",
 )
+# Why a need is declined: any need may be a duplicate or lose its raiser; some reasons fit only
+# a dispute about one's own home, or a complaint about the property company.
 DECLINE_REASONS = (
-    "属于家庭内部事务，不涉及公共利益，已向反映人说明并提供了法律援助热线",
     "与同楼栋已在跟进的事项重复，已并入一起跟进",
     "反映人已搬离小区，无法继续跟进",
-    "属于买卖合同纠纷，建议通过人民调解或诉讼解决",
-    "诉求是要求物业开除某位员工，超出了议事能解决的范围，已向反映人说明",
 )
+DECLINE_REASONS_HOME = (
+    "属于家庭内部事务，不涉及公共利益，已向反映人说明并提供了法律援助热线",
+    "属于房屋买卖合同纠纷，建议通过人民调解或诉讼解决",
+)
+DECLINE_REASONS_PROPERTY = ("诉求是要求物业开除某位员工，超出了议事能解决的范围，已向反映人说明",)
 REOPEN_NOTES = (
     "过了一个多月，问题又出现了，反映人再次来找",
     "情况反复，邻居们在群里又提起这件事",
@@ -980,7 +984,7 @@ OPENING_STEPS: tuple[Step, ...] = (
 CLOSING_STEP: Step = (T, "回访反映人和邻居，确认情况确实好转")
 
 HELP_MESSAGES = (
-    "我{time}有空，可以一起去",
+    "可以一起去，我的空闲时间：{time}",
     "我会{skill}，需要的话叫我",
     "算我一个，可以帮忙张贴通知",
     "我可以在群里帮忙统计大家的意见",
@@ -1179,7 +1183,7 @@ class _Story:
         # Raised → accompanied, or declined/referred at once.
         if decline and rng.random() < 0.4:
             act(rng.choice(OPENING_STEPS), 0.05, 1.0)
-            move(Stage.DECLINED, 0.5, 4, rng.choice(DECLINE_REASONS))
+            move(Stage.DECLINED, 0.5, 4, _decline_reason(rng, kind))
             return self._finish(need)
         # Usually taken up within days; sometimes nobody is free at once (recent ones still wait).
         waiting = 0.4 if self.now - raised_at < timedelta(days=10) else 0.12
@@ -1190,7 +1194,7 @@ class _Story:
         act(rng.choice(OPENING_STEPS), 0.05, 2)
         if decline:
             act(steps[0], 0.5, 4)
-            move(Stage.DECLINED, 1, 7, rng.choice(DECLINE_REASONS))
+            move(Stage.DECLINED, 1, 7, _decline_reason(rng, kind))
             return self._finish(need)
         if refer:
             self._refer(need, kind, move, act, steps, fill)
@@ -1351,6 +1355,15 @@ class _Story:
                 fill=_fill(cast(Resident, need.raised_by)),
             )
         return need
+
+
+def _decline_reason(rng: random.Random, kind: _Kind) -> str:
+    reasons = list(DECLINE_REASONS)
+    if kind.home:
+        reasons += DECLINE_REASONS_HOME
+    if kind.category == "物业服务":
+        reasons += DECLINE_REASONS_PROPERTY
+    return rng.choice(reasons)
 
 
 def _weighted(rng: random.Random, weights: dict[str, float]) -> str:
@@ -1723,7 +1736,7 @@ def demo_load(*, world: DemoWorld, progress: Callable[[str], None], seed: int = 
     share = tally.resident_actions / tally.actions if tally.actions else 0.0
     progress(
         f"{community.name}: {tally.needs} needs, {tally.actions} steps "
-        f"({share:.0%} taken by residents), {tally.letters} letters, "
+        f"({share:.0%} taken by residents), {tally.letters} civility letter(s), "
         f"{tally.recognitions} thanks, {tally.offers} offers of help; "
         + ", ".join(f"{stage} {stages[stage]}" for stage in Stage.values if stages[stage])
         + ("; the rooster case" if rooster is not None else "")

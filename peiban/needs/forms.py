@@ -132,3 +132,9 @@ class HelpForm(forms.Form):
 class ReopenForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     note = forms.CharField(label=_("Why reopen it?"), max_length=300)
+
+
+class CategoryForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=50)
+    hint = forms.CharField(label=_("What it covers"), max_length=200, required=False)
+    active = forms.BooleanField(label=_("In use"), required=False, initial=True)

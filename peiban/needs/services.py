@@ -604,3 +604,35 @@ def notifications_read(*, user: User, ids: Iterable[int] | None = None) -> int:
     if ids is not None:
         unread = unread.filter(pk__in=list(ids))
     return unread.update(read_at=timezone.now())
+
+
+def category_save(
+    *,
+    organisation: Organisation,
+    actor: User,
+    name: str,
+    hint: str = "",
+    category: Category | None = None,
+    active: bool = True,
+) -> Category:
+    """Add a category to the organisation's taxonomy, or rename or retire one."""
+    name = _clean_text(name, field=_("The name"), limit=50)
+    clash = Category.objects.filter(organisation=organisation, name=name)
+    if category is not None:
+        clash = clash.exclude(pk=category.pk)
+    if clash.exists():
+        raise NeedError(_("There is already a category “%(name)s”.") % {"name": name})
+    if category is None:
+        category = Category.objects.create(
+            organisation=organisation,
+            name=name,
+            hint=hint.strip()[:200],
+            position=Category.objects.filter(organisation=organisation).count(),
+        )
+        action = AuditAction.CREATE
+    else:
+        category.name, category.hint, category.active = name, hint.strip()[:200], active
+        category.save(update_fields=["name", "hint", "active"])
+        action = AuditAction.CHANGE
+    audit_record(actor=actor, action=action, subject=category, organisation=organisation)
+    return category

@@ -33,4 +33,5 @@ urlpatterns = [
     path("c/<slug:community>/needs/<int:pk>/thanks/", views.recognition_new, name="recognition"),
     path("c/<slug:community>/needs/<int:pk>/help/", views.help_new, name="help"),
     path("org/<slug:org>/needs/", dashboard_views.organisation_dashboard, name="org-dashboard"),
+    path("org/<slug:org>/needs/categories/", views.categories, name="categories"),
 ]

@@ -15,11 +15,13 @@ from django.views.decorators.http import require_POST
 
 from peiban.core.access import Need as Can
 from peiban.core.access import get_community_access, signed_in
+from peiban.core.members import get_organisation_for_admin
 from peiban.needs.access import can_work_on, get_need_for_user, needs_for_user
 from peiban.needs.dashboard import drilldown_filter
 from peiban.needs.forms import (
     ActionForm,
     AttachmentForm,
+    CategoryForm,
     HelpForm,
     LeadForm,
     LetterForm,
@@ -46,6 +48,7 @@ from peiban.needs.services import (
     action_add,
     attachment_add,
     categories_ensure,
+    category_save,
     help_offer,
     letter_draft,
     letter_posted,
@@ -515,4 +518,35 @@ def notifications(request: HttpRequest) -> HttpResponse:
         return redirect("needs:notifications")
     return render(
         request, "needs/notifications.html", {"items": list(unread_notifications(user)[:100])}
+    )
+
+
+@login_required
+def categories(request: HttpRequest, org: str) -> HttpResponse:
+    """The organisation's needs taxonomy: add, rename or retire categories (org admins)."""
+    organisation = get_organisation_for_admin(request.user, org)
+    user = signed_in(request)
+    existing = {c.pk: c for c in categories_ensure(organisation)}
+    editing = existing.get(int(request.POST.get("pk") or 0)) if request.method == "POST" else None
+    form = CategoryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            category_save(
+                organisation=organisation,
+                actor=user,
+                category=editing,
+                name=form.cleaned_data["name"],
+                hint=form.cleaned_data["hint"],
+                active=form.cleaned_data["active"] if editing else True,
+            )
+        except NeedError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("The categories were saved."))
+        return redirect("needs:categories", org=organisation.slug)
+    rows = [(c, None) for c in sorted(existing.values(), key=lambda c: c.position)]
+    return render(
+        request,
+        "needs/categories.html",
+        {"organisation": organisation, "rows": rows, "form": CategoryForm()},
     )
