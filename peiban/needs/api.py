@@ -176,7 +176,7 @@ def action_list(request: HttpRequest, ref: str, pk: int) -> list[dict[str, objec
         {
             "id": a.pk,
             "kind": a.kind,
-            "by_resident": a.by_resident_id is not None,
+            "by_resident": a.by_resident_side,
             "taken_at": a.taken_at,
             "description": a.description,
             "outcome": a.outcome,
@@ -216,7 +216,7 @@ def action_create(request: HttpRequest, ref: str, pk: int, body: ActionIn) -> di
     return {
         "id": action.pk,
         "kind": action.kind,
-        "by_resident": action.by_resident_id is not None,
+        "by_resident": action.by_resident_side,
         "taken_at": action.taken_at,
         "description": action.description,
         "outcome": action.outcome,

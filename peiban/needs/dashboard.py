@@ -15,7 +15,8 @@ Definitions (domain rules §7, "issue loop" and "coach ratio"):
 - Median days from stage A to stage B: over the needs raised in the period that reached both, the
   median of (first time it reached B − first time it reached A). "Reached raised" is `raised_at`.
 - The coach ratio counts the actions *taken in the period* (on any need of the communities):
-  the share taken by residents.
+  the share taken by residents (`Action.taken_by`, which stays true when a resident's record is
+  later deleted).
 - A recurring need is a (category, building) pair with at least RECURRING_MIN needs raised in the
   period.
 
@@ -50,7 +51,15 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, RowNumber, TruncMonth
 from django.utils import timezone
 
-from peiban.needs.models import OPEN_STAGES, Action, Channel, Need, Stage, StageChange
+from peiban.needs.models import (
+    OPEN_STAGES,
+    Action,
+    Channel,
+    Need,
+    Stage,
+    StageChange,
+    TakenBy,
+)
 from peiban.places.models import Building, Community
 
 DONE_STAGES = frozenset({Stage.RESOLVED, Stage.VERIFIED, Stage.CLOSED})
@@ -554,7 +563,7 @@ def _coach(
         )
         .annotate(month=TruncMonth("taken_at"))
         .values("month")
-        .annotate(total=Count("pk"), residents=Count("pk", filter=Q(by_resident__isnull=False)))
+        .annotate(total=Count("pk"), residents=Count("pk", filter=Q(taken_by=TakenBy.RESIDENT)))
         .order_by()
     )
     found = {_local_month(row["month"]): (row["residents"], row["total"]) for row in grouped}
@@ -613,7 +622,7 @@ def community_table(
             raised_n=_count(raised, "community"),
             open_n=_count(raised.filter(stage__in=_OPEN), "community"),
             actions_n=_count(actions, "need__community"),
-            resident_actions_n=_count(actions.filter(by_resident__isnull=False), "need__community"),
+            resident_actions_n=_count(actions.filter(taken_by=TakenBy.RESIDENT), "need__community"),
         )
         .values_list("pk", "name", "slug", "raised_n", "open_n", "actions_n", "resident_actions_n")
     )

@@ -218,11 +218,21 @@ class ActionKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class TakenBy(models.TextChoices):
+    RESIDENT = "resident", _("A resident")
+    STAFF = "staff", _("Staff")
+
+
 class Action(models.Model):
-    """One step on a need's timeline, and who took it: a resident or a staff member."""
+    """One step on a need's timeline, and who took it: a resident or a staff member.
+
+    `taken_by` says which side took the step and stays true when the person's record is later
+    deleted at their request (the reference then becomes empty), so the coach ratio stays true.
+    """
 
     need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="actions")
     kind = models.CharField(_("what"), max_length=20, choices=ActionKind.choices)
+    taken_by = models.CharField(_("taken by"), max_length=8, choices=TakenBy.choices)
     by_resident = models.ForeignKey(
         Resident,
         on_delete=models.SET_NULL,
@@ -251,8 +261,8 @@ class Action(models.Model):
         ordering: ClassVar = ["taken_at", "id"]
         constraints: ClassVar = [
             models.CheckConstraint(
-                condition=models.Q(by_resident__isnull=False) | models.Q(by_staff__isnull=False),
-                name="action_has_an_actor",
+                condition=models.Q(taken_by__in=["resident", "staff"]),
+                name="action_taken_by_a_side",
             )
         ]
 
@@ -261,7 +271,7 @@ class Action(models.Model):
 
     @property
     def by_resident_side(self) -> bool:
-        return self.by_resident_id is not None
+        return self.taken_by == TakenBy.RESIDENT
 
 
 class Attachment(models.Model):

@@ -34,6 +34,7 @@ from peiban.needs.models import (
     RecognitionKind,
     Stage,
     StageChange,
+    TakenBy,
     Urgency,
     Visibility,
 )
@@ -427,6 +428,7 @@ def action_add(
     action = Action.objects.create(
         need=need,
         kind=kind,
+        taken_by=TakenBy.RESIDENT if by_resident is not None else TakenBy.STAFF,
         by_resident=by_resident,
         by_staff=by_staff,
         taken_at=taken_at,

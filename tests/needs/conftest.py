@@ -19,3 +19,12 @@ def linked(world: World, registry: Registry) -> Registry:
     registry.resident.user = world.resident
     registry.resident.save(update_fields=["user"])
     return registry
+
+
+@pytest.fixture(autouse=True)
+def _english_messages() -> Any:
+    """Service messages are asserted in English whatever an earlier test activated."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
