@@ -11,6 +11,7 @@ from django.http import Http404
 from peiban.core.access import AnyUser, CommunityAccess, get_community_access, signed_in_user
 from peiban.core.access import Need as Can
 from peiban.needs.models import Need, Visibility
+from peiban.places.models import Resident
 
 
 def needs_for_user(access: CommunityAccess, user: User) -> QuerySet[Need]:
@@ -69,3 +70,13 @@ def can_work_on(access: CommunityAccess, need: Need, user: User) -> bool:
     if need.lead is not None and need.lead.user_id == user.pk:
         return True
     return need.companions.filter(pk=user.pk).exists()
+
+
+def may_verify(need: Need, user: User) -> bool:
+    """Residents verify a resolution: the one who raised or leads it, or one it affects."""
+    resident = Resident.objects.filter(user=user, community_id=need.community_id).first()
+    if resident is None:
+        return False
+    if resident.pk in {need.raised_by_id, need.lead_id}:
+        return True
+    return need.affected.filter(pk=resident.pk).exists()

@@ -11,7 +11,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from peiban.api.errors import ApiError
 from peiban.core.access import Need as Can
 from peiban.core.access import get_community_access, signed_in
-from peiban.needs.access import can_work_on, get_need_for_user, needs_for_user
+from peiban.needs.access import can_work_on, get_need_for_user, may_verify, needs_for_user
 from peiban.needs.models import Action, Category, Channel, Need, Stage
 from peiban.needs.selectors import resident_by_room_and_name, unread_notifications
 from peiban.needs.services import (
@@ -229,7 +229,8 @@ def action_create(request: HttpRequest, ref: str, pk: int, body: ActionIn) -> di
 def need_move_api(request: HttpRequest, ref: str, pk: int, body: MoveIn) -> dict[str, object]:
     access, need = get_need_for_user(request.user, ref, pk)
     user = signed_in(request)
-    if body.to_stage != Stage.VERIFIED and not can_work_on(access, need, user):
+    verifying = body.to_stage == Stage.VERIFIED and may_verify(need, user)
+    if not (verifying or can_work_on(access, need, user)):
         raise ApiError(404, "not_found", "This record does not exist, or you may not see it.")
     if body.to_stage not in Stage.values:
         raise ApiError(422, "invalid", "Unknown stage.")

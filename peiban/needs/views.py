@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from peiban.core.access import Need as Can
 from peiban.core.access import get_community_access, signed_in
 from peiban.core.members import get_organisation_for_admin
-from peiban.needs.access import can_work_on, get_need_for_user, needs_for_user
+from peiban.needs.access import can_work_on, get_need_for_user, may_verify, needs_for_user
 from peiban.needs.dashboard import drilldown_filter
 from peiban.needs.forms import (
     ActionForm,
@@ -219,12 +219,7 @@ def need_detail(request: HttpRequest, community: str, pk: int) -> HttpResponse:
         )
     elif need.visibility == "public":
         context["help_form"] = HelpForm()
-    me = Resident.objects.filter(user=user, community=access.community).first()
-    context["can_verify"] = (
-        need.stage == Stage.RESOLVED
-        and me is not None
-        and (me.pk in {need.raised_by_id, need.lead_id} or need.affected.filter(pk=me.pk).exists())
-    )
+    context["can_verify"] = need.stage == Stage.RESOLVED and may_verify(need, user)
     return render(request, "needs/detail.html", context)
 
 
@@ -239,7 +234,7 @@ def need_move_view(request: HttpRequest, community: str, pk: int) -> HttpRespons
     user = signed_in(request)
     form = MoveForm(request.POST)
     verifying = form.data.get("to_stage") == Stage.VERIFIED
-    if not (can_work_on(access, need, user) or verifying):
+    if not (can_work_on(access, need, user) or (verifying and may_verify(need, user))):
         raise Http404
     if form.is_valid():
         try:

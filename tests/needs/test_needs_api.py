@@ -70,3 +70,30 @@ def test_staff_move_a_need_and_a_stale_version_is_refused(
 def test_a_viewer_cannot_list_needs(world: World, category) -> None:
     response = api(world.viewer).get(f"/api/v1/communities/{world.community.slug}/needs")
     assert response.status_code == 404
+
+
+def test_only_residents_involved_may_verify_a_public_need(
+    world: World, linked: Registry, category
+) -> None:
+    from peiban.needs.services import need_move, need_raise
+    from peiban.places.models import Resident
+
+    stranger = Resident.objects.create(
+        community=world.community, household=linked.household, name="路人", user=world.leader
+    )
+    need = need_raise(
+        community=world.community,
+        title="公共区域漏水",
+        category=category,
+        channel="visit",
+        raised_by=linked.resident,
+        visibility="public",
+    )
+    for stage in ["accompanied", "deliberating", "decided", "acting", "resolved"]:
+        need_move(need=need, to_stage=stage, actor=world.staff)
+    url = f"/api/v1/communities/{world.community.slug}/needs/{need.pk}/move"
+    body = {"to_stage": "verified", "version": need.version}
+    assert api(world.leader).post(url, body, content_type="application/json").status_code == 404
+    assert stranger.pk
+    ok = api(world.resident).post(url, body, content_type="application/json")
+    assert ok.json()["stage"] == "verified"
