@@ -287,7 +287,6 @@ def api_call(client: Client, method: str, path: str, headers: dict[str, str]) ->
         ).status_code
     if path.endswith("/needs"):
         from peiban.needs.services import categories_ensure
-
         from peiban.places.models import Community
 
         slug = path.split("/")[4]
