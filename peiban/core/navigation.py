@@ -32,6 +32,9 @@ def navigation_for(request: HttpRequest) -> list[NavItem]:
     for slug, name in administered:
         label = _("Organisation") if len(administered) == 1 else name
         entries.append((label, reverse("org:home", kwargs={"org": slug})))
+    unread = user.notifications.filter(read_at__isnull=True).count()
+    label = _("Notifications (%(n)s)") % {"n": unread} if unread else _("Notifications")
+    entries.append((label, reverse("needs:notifications")))
     if user.is_staff:
         entries.append((_("Administration"), reverse("admin:index")))
     path = request.path
