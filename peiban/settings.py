@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "peiban.core",
     "peiban.places",
     "peiban.needs",
+    "peiban.activities",
+    "peiban.ledger",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

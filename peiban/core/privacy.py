@@ -20,7 +20,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import ProtectedError, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -478,7 +478,18 @@ def resident_delete(*, resident: Resident, actor: User | None, reason: str) -> N
     """
     organisation = _organisation(resident)
     subject_id = str(resident.pk)
-    _total, deleted = resident.delete()
+    try:
+        with transaction.atomic():
+            _total, deleted = resident.delete()
+    except ProtectedError:
+        # Volunteer hours are a legal record (志愿服务条例): they are kept, so the person is
+        # anonymised instead of deleted.
+        raise PrivacyError(
+            _(
+                "This resident has volunteer records that the law requires us to keep. "
+                "Anonymise the resident instead: the records stay, without their name."
+            )
+        ) from None
     audit_record(
         actor=actor,
         action=AuditAction.DELETE,

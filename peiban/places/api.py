@@ -367,5 +367,8 @@ def resident_anonymise_api(request: HttpRequest, ref: str, pk: int, body: Reason
 )
 def resident_delete_api(request: HttpRequest, ref: str, pk: int, body: ReasonIn) -> Status[None]:
     _access, resident = get_resident_for_user(request.user, ref, pk, need=Need.EDIT)
-    resident_delete(resident=resident, actor=signed_in(request), reason=_reason(body.reason))
+    try:
+        resident_delete(resident=resident, actor=signed_in(request), reason=_reason(body.reason))
+    except PrivacyError as error:
+        raise ApiError(422, "refused", str(error)) from None
     return Status(204, None)

@@ -305,7 +305,11 @@ def resident_erase(request: HttpRequest, community: str, pk: int, how: str) -> H
         resident_anonymise(resident=resident, actor=signed_in(request), reason=reason)
         messages.success(request, _("The resident's data was anonymised."))
     else:
-        resident_delete(resident=resident, actor=signed_in(request), reason=reason)
+        try:
+            resident_delete(resident=resident, actor=signed_in(request), reason=reason)
+        except PrivacyError as error:
+            messages.error(request, str(error))
+            return redirect("places:rights", community=access.community.slug, pk=resident.pk)
         messages.success(request, _("The resident's data was deleted."))
     return redirect("places:community", community=access.community.slug)
 

@@ -86,6 +86,7 @@ urlpatterns = [
                         name="org-dashboard",
                     ),
                     path("c/<slug:community>/needs/", needs_list, name="list"),
+                    path("notifications/", needs_list, name="notifications"),  # for the nav
                 ],
                 "needs",
             )
