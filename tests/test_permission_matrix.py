@@ -79,6 +79,20 @@ def private_need(w: World, r: Registry) -> Any:
     )
 
 
+def upcoming_activity(w: World, r: Registry) -> dict[str, Any]:
+    from tests.activities.test_registration import make_activity
+
+    return {"community": w.community.slug, "pk": make_activity(w).pk}
+
+
+def scan(w: World, r: Registry) -> dict[str, Any]:
+    from peiban.activities.signin import token_for
+    from tests.activities.test_registration import make_activity
+
+    token = token_for(make_activity(w), "register")
+    return {"community": w.community.slug, "purpose": "register", "token": token}
+
+
 def need(w: World, r: Registry) -> dict[str, Any]:
     return {"community": w.community.slug, "pk": private_need(w, r).pk}
 
@@ -107,7 +121,7 @@ def org_member(w: World, r: Registry) -> dict[str, Any]:
 
 
 # url name: (method, kwargs, POST data, personas allowed)
-PAGES: dict[str, tuple[str, Kwargs, dict[str, Any], set[str]]] = {
+PAGES: dict[str, tuple[str, Kwargs, Any, set[str]]] = {
     "core:dashboard": ("get", nothing, {}, ALL),
     "core:tokens": ("get", nothing, {}, ALL),
     "places:community": ("get", community, {}, AGGREGATES),
@@ -138,6 +152,22 @@ PAGES: dict[str, tuple[str, Kwargs, dict[str, Any], set[str]]] = {
     "needs:letter-posted": ("post", letter, {"where": "公告栏"}, EDIT),
     "needs:recognition": ("post", need, {}, EDIT),
     "needs:help": ("post", need, {"message": "我会修"}, EDIT),
+    "activities:list": ("get", community, {}, PARTICIPATE),
+    "activities:new": ("get", community, {}, RECORDS),
+    "activities:detail": ("get", upcoming_activity, {}, PARTICIPATE),
+    "activities:register": ("post", upcoming_activity, {}, PARTICIPATE),
+    "activities:cancel": ("post", upcoming_activity, {}, PARTICIPATE),
+    "activities:door": ("get", upcoming_activity, {}, RECORDS),
+    "activities:check-in": (
+        "post",
+        upcoming_activity,
+        lambda w, r: {"resident": str(r.resident.pk)},
+        RECORDS,
+    ),
+    "activities:newcomer": ("post", upcoming_activity, {}, RECORDS),
+    "activities:qr": ("get", upcoming_activity, {}, RECORDS),
+    "activities:feedback": ("post", upcoming_activity, {"rating": "5"}, PARTICIPATE),
+    "activities:scan": ("get", scan, {}, PARTICIPATE),
     "org:home": ("get", organisation, {}, ORG_ADMIN),
     "org:audit": ("get", organisation, {}, ORG_ADMIN),
     "org:community-new": ("get", organisation, {}, ORG_ADMIN),
@@ -224,6 +254,8 @@ def test_pages_follow_the_rules(name: str, world: World, registry: Registry) -> 
 
     method, kwargs, data, allowed = PAGES[name]
     url = reverse(name, kwargs=kwargs(world, registry))
+    if callable(data):
+        data = data(world, registry)
     anonymous = getattr(Client(), method)(url, data)
     assert anonymous.status_code == 302, f"anonymous {method} {url}"
     assert "/accounts/login/" in anonymous["Location"]

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from peiban.activities.models import ActivityKind, Registration
+
+
+class ActivityForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=120)
+    kind = forms.ChoiceField(
+        label=_("Kind of activity"), choices=ActivityKind.choices, initial=ActivityKind.THEMED
+    )
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(
+        label=_("Starts at"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    hours = forms.DecimalField(
+        label=_("How many hours it lasts"),
+        min_value=Decimal("0.5"),
+        max_value=Decimal(24),
+        decimal_places=1,
+        initial=2,
+    )
+    capacity = forms.IntegerField(
+        label=_("How many people can come"),
+        min_value=1,
+        required=False,
+        help_text=_("Leave empty if there is no limit."),
+    )
+    registration = forms.ChoiceField(
+        label=_("Registration"),
+        choices=Registration.choices,
+        initial=Registration.OPEN,
+        widget=forms.RadioSelect,
+    )
+    place_text = forms.CharField(
+        label=_("Where"),
+        max_length=100,
+        required=False,
+        help_text=_("For example: the square in front of building 3."),
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        required=False,
+    )
+
+
+class NewcomerForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=50)
+    room = forms.CharField(
+        label=_("Room"), max_length=40, help_text=_("Written as 3-2-301 or 3栋2单元301.")
+    )
+    phone = forms.CharField(
+        label=_("Phone (optional)"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel"}),
+    )
+
+
+class FeedbackForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("How was it?"),
+        choices=[(n, str(n)) for n in range(1, 6)],
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Anything you would like to tell us? (optional)"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
