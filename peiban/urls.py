@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("org/", include("peiban.core.org_urls")),
+    path("", include("peiban.ledger.urls")),
     path("", include("peiban.activities.urls")),
     path("", include("peiban.needs.urls")),
     path("", include("peiban.places.urls")),

@@ -93,6 +93,14 @@ def scan(w: World, r: Registry) -> dict[str, Any]:
     return {"community": w.community.slug, "purpose": "register", "token": token}
 
 
+def reward(w: World) -> int:
+    from peiban.ledger.models import Reward
+
+    return Reward.objects.create(
+        community=w.community, name="毛巾", kind="goods", cost=1, stock=5
+    ).pk
+
+
 def need(w: World, r: Registry) -> dict[str, Any]:
     return {"community": w.community.slug, "pk": private_need(w, r).pk}
 
@@ -168,6 +176,43 @@ PAGES: dict[str, tuple[str, Kwargs, Any, set[str]]] = {
     "activities:qr": ("get", upcoming_activity, {}, RECORDS),
     "activities:feedback": ("post", upcoming_activity, {"rating": "5"}, PARTICIPATE),
     "activities:scan": ("get", scan, {}, PARTICIPATE),
+    "ledger:mine": ("get", community, {}, PARTICIPATE),
+    "ledger:redeem": (
+        "post",
+        lambda w, r: {"community": w.community.slug, "pk": reward(w)},
+        {},
+        PARTICIPATE,
+    ),
+    "ledger:hours": ("get", community, {}, EDIT),
+    "ledger:rules": ("get", community, {}, EDIT),
+    "ledger:rewards": ("get", community, {}, EDIT),
+    # These four act on a record made earlier (an hour entry, an attendance, a certificate); here
+    # a missing one must be a 404 for everybody. Who may act on a real one: tests/ledger/test_pages.py.
+    "ledger:verify": (
+        "post",
+        lambda w, r: {"community": w.community.slug, "pk": 999999},
+        {},
+        set(),
+    ),
+    "ledger:credit": (
+        "post",
+        lambda w, r: {"community": w.community.slug, "pk": 999999},
+        {},
+        set(),
+    ),
+    "ledger:points": (
+        "post",
+        lambda w, r: {"community": w.community.slug, "pk": 999999},
+        {},
+        set(),
+    ),
+    "ledger:issue": ("post", resident, {}, EDIT),
+    "ledger:certificate": (
+        "get",
+        lambda w, r: {"community": w.community.slug, "pk": 999999},
+        {},
+        set(),
+    ),
     "org:home": ("get", organisation, {}, ORG_ADMIN),
     "org:audit": ("get", organisation, {}, ORG_ADMIN),
     "org:community-new": ("get", organisation, {}, ORG_ADMIN),
@@ -217,6 +262,12 @@ API: dict[str, set[str]] = {
     "POST /api/v1/communities/{ref}/needs/{pk}/actions": EDIT,
     "POST /api/v1/communities/{ref}/needs/{pk}/move": EDIT,
     "POST /api/v1/communities/{ref}/needs/{pk}/help": EDIT,
+    "GET /api/v1/communities/{ref}/activities": PARTICIPATE,
+    "GET /api/v1/communities/{ref}/activities/{pk}": PARTICIPATE,
+    "POST /api/v1/communities/{ref}/activities/{pk}/signup": PARTICIPATE,
+    "POST /api/v1/communities/{ref}/activities/{pk}/check-in": PARTICIPATE,
+    "GET /api/v1/communities/{ref}/me/volunteering": PARTICIPATE,
+    "POST /api/v1/communities/{ref}/rewards/{pk}/redeem": PARTICIPATE,
     "GET /api/v1/notifications": ALL,
     "POST /api/v1/notifications/read": ALL,
 }
@@ -283,6 +334,12 @@ def test_a_token_can_be_revoked_only_by_its_owner(world: World) -> None:
 
 def api_path(template: str, world: World, registry: Registry) -> str:
     path = template.replace("{ref}", world.community.slug)
+    if "/activities/{pk}" in path:
+        from tests.activities.test_registration import make_activity
+
+        return path.replace("{pk}", str(make_activity(world).pk))
+    if "/rewards/{pk}" in path:
+        return path.replace("{pk}", str(reward(world)))
     if "/needs/{pk}" in path:
         return path.replace("{pk}", str(private_need(world, registry).pk))
     if "{consent}" in path:
@@ -324,6 +381,9 @@ def api_call(client: Client, method: str, path: str, headers: dict[str, str]) ->
         slug = path.split("/")[4]
         category = categories_ensure(Community.objects.get(slug=slug).organisation)[0]
         body = {"title": "路灯坏了", "category": category.pk}
+        return client.post(path, body, content_type="application/json", headers=headers).status_code
+    if "/activities/" in path or "/rewards/" in path:
+        body = {"token": "forged", "quantity": 1}
         return client.post(path, body, content_type="application/json", headers=headers).status_code
     if "/needs/" in path:
         body = {

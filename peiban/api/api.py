@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from peiban.activities.api import router as activities_router
 from peiban.api.auth import API_AUTH
 from peiban.api.errors import install_error_handlers
 from peiban.core.api import router as core_router
+from peiban.ledger.api import router as ledger_router
 from peiban.needs.api import router as needs_router
 from peiban.places.api import router as places_router
 
@@ -27,3 +29,5 @@ install_error_handlers(api)
 api.add_router("/", core_router)
 api.add_router("/", places_router)
 api.add_router("/", needs_router)
+api.add_router("/", activities_router)
+api.add_router("/", ledger_router)

@@ -554,7 +554,9 @@ def points_reverse(*, entry: PointsEntry, reason: str, actor: User) -> PointsEnt
 def reward_redeem(*, resident: Resident, reward: Reward, quantity: int, actor: User) -> Redemption:
     """Exchange points for a reward: refused beyond the balance or the stock."""
     community = resident.community
-    _require(actor, community, ORGANISER_ROLES, "redeem points")
+    # Residents redeem their own points; organisers may redeem for a resident at the shop.
+    if resident.user_id is None or resident.user_id != actor.pk:
+        _require(actor, community, ORGANISER_ROLES, "redeem points")
     if quantity < 1:
         raise LedgerError("Redeem at least one.")
     _lock_account(resident)
