@@ -20,13 +20,10 @@ not stop the import. Otherwise all or nothing unless `partial`.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 import unicodedata
-import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -43,23 +40,19 @@ from peiban.activities.services import (
     newcomer_register,
 )
 from peiban.core.crypto import lookup_hash, normalise_phone
+from peiban.core.tables import TableFileError, open_table
 from peiban.places.addresses import Address, AddressError, make_address, parse_address
 from peiban.places.models import Community, Dwelling, Ownership, Resident
 from peiban.places.roster import (
     _BIDI_CONTROLS,
     _MARKUP,
     _NO,
-    _OLE_MAGIC,
     _YES,
-    _ZIP_MAGIC,
     Rejection,
-    _decode,
-    _file_size,
     _fold,
     _is_blank,
     _is_formula,
     _show,
-    _size,
     _text,
 )
 from peiban.places.services import contact_hashes
@@ -107,7 +100,7 @@ class AttendanceReading:
     encoding: str
 
 
-class AttendanceFileError(ValueError):
+class AttendanceFileError(TableFileError):
     """The whole file is unusable; the message says why."""
 
 
@@ -127,7 +120,6 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "check_out": ("签退时间", "签退", "离开时间", "check_out"),
 }
 _REQUIRED = (("activity", "活动 (activity)"), ("day", "日期 (date)"), ("name", "姓名 (name)"))
-_HEADER_ROWS_SCANNED = 10
 _BRACKETED = re.compile(r"[(\[【〔].*?[)\]】〕]")
 _INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"
 
@@ -156,6 +148,10 @@ def _recognise(cells: Sequence[object]) -> list[tuple[int, str, str]]:
         if name is not None:
             found.append((position, name, _text(cell)))
     return found
+
+
+def _recognised(cells: Sequence[object]) -> int:
+    return len(_recognise(cells))
 
 
 def _layout(cells: Sequence[object]) -> _Layout:
@@ -349,27 +345,7 @@ def _parse_row(
 
 # --- Tables and files ----------------------------------------------------------------------------
 
-_Rows = Iterator[tuple[int, Sequence[object]]]
-
-
-def _find_header(rows: _Rows) -> tuple[int, Sequence[object]] | None:
-    seen = 0
-    for number, cells in rows:
-        if all(_is_blank(cell) for cell in cells):
-            continue
-        if len(_recognise(cells)) >= 2:
-            return number, cells
-        seen += 1
-        if seen >= _HEADER_ROWS_SCANNED:
-            break
-    return None
-
-
-def _no_header() -> AttendanceFileError:
-    return AttendanceFileError(
-        f"No header row found: none of the first {_HEADER_ROWS_SCANNED} rows has at least two "
-        "column names such as 活动, 日期, 姓名, 楼栋, 房号 or 电话."
-    )
+_Rows = Iterable[tuple[int, Sequence[object]]]
 
 
 def _read_table(
@@ -407,91 +383,6 @@ def _read_table(
 _SHEET_NAMES = ("签到", "考勤", "出勤", "attendance")
 
 
-def _damaged() -> AttendanceFileError:
-    return AttendanceFileError(
-        "The file looks like an Excel workbook (.xlsx) but cannot be read; it may be damaged or "
-        "only partly uploaded. Open it in Excel or WPS, save it again and use the new copy."
-    )
-
-
-def _read_xlsx(data: bytes, max_bytes: int, max_rows: int, today: dt.date) -> AttendanceReading:
-    from openpyxl import load_workbook
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise _damaged() from exc
-    if unpacked > max(16 * max_bytes, 64 * 2**20):
-        raise AttendanceFileError(
-            f"The workbook unpacks to {_file_size(unpacked)}, which is far more than a sign-in "
-            "sheet takes; save the sheet alone in a new workbook and use that."
-        )
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception as exc:  # openpyxl raises many kinds of error on a damaged file
-        raise _damaged() from exc
-    try:
-        sheets = list(workbook.worksheets)
-        named = [s for s in sheets if any(w in _fold(s.title) for w in _SHEET_NAMES)]
-        for sheet in named + [s for s in sheets if s not in named]:
-            sheet.reset_dimensions()
-            rows: _Rows = enumerate(sheet.iter_rows(values_only=True), start=1)
-            header = _find_header(rows)
-            if header is None:
-                continue
-            layout = _layout(header[1])
-            accepted, rejected = _read_table(rows, layout, max_rows, today)
-            return AttendanceReading(accepted, rejected, dict(layout.headers), "xlsx")
-    except AttendanceFileError:
-        raise
-    except Exception as exc:  # damage inside a sheet shows only while reading it
-        raise _damaged() from exc
-    finally:
-        workbook.close()
-    raise _no_header()
-
-
-def _sniff_delimiter(text: str) -> str:
-    sample = text[: 64 * 1024]
-    first_line = next((line for line in sample.splitlines() if line.strip()), "")
-    best, best_score = ",", (-1, -1)
-    for delimiter in (",", ";", "\t"):
-        recognised = 0
-        try:
-            reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
-            for _n, cells in zip(range(_HEADER_ROWS_SCANNED * 2), reader, strict=False):
-                recognised = max(recognised, len(_recognise(cells)))
-        except csv.Error:
-            pass
-        score = (recognised, first_line.count(delimiter))
-        if score > best_score:
-            best, best_score = delimiter, score
-    return best
-
-
-def _read_csv(data: bytes, max_rows: int, today: dt.date) -> AttendanceReading:
-    try:
-        text, encoding = _decode(data)
-    except ValueError as error:  # the roster reader's own file error
-        raise AttendanceFileError(str(error)) from None
-    if "\x00" in text:
-        raise AttendanceFileError(
-            "The file contains binary data; use an Excel workbook (.xlsx) or a CSV file."
-        )
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
-    rows: _Rows = enumerate(reader, start=1)
-    try:
-        header = _find_header(rows)
-        if header is None:
-            raise _no_header()
-        layout = _layout(header[1])
-        accepted, rejected = _read_table(rows, layout, max_rows, today)
-    except csv.Error as exc:
-        raise AttendanceFileError(f"The CSV file cannot be read: {exc}.") from exc
-    return AttendanceReading(accepted, rejected, dict(layout.headers), encoding)
-
-
 def read_attendance(
     data: bytes,
     *,
@@ -505,24 +396,20 @@ def read_attendance(
     Raises AttendanceFileError when the file as a whole cannot be used; rows with problems are
     returned in `rejected` and left out of `rows`.
     """
-    if len(data) > max_bytes:
-        raise AttendanceFileError(
-            f"The file is {_file_size(len(data))}; the limit is {_size(max_bytes)}."
-        )
-    if not data.strip():
-        raise AttendanceFileError("The file is empty.")
-    today = today or timezone.localdate()
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if data.startswith(_ZIP_MAGIC):
-        return _read_xlsx(data, max_bytes, max_rows, today)
-    if data.startswith(_OLE_MAGIC):
-        raise AttendanceFileError(
-            "This is an old-style Excel file (.xls) or a password-protected workbook; remove "
-            "any password and save it as .xlsx or CSV, then try again."
-        )
-    if suffix in ("xlsx", "xlsm"):
-        raise _damaged()
-    return _read_csv(data, max_rows, today)
+    with open_table(
+        data,
+        filename=filename,
+        max_bytes=max_bytes,
+        what="a sign-in sheet",
+        part="the sheet",
+        sheet_words=_SHEET_NAMES,
+        recognise=_recognised,
+        header_examples="活动, 日期, 姓名, 楼栋, 房号 or 电话",
+        error=AttendanceFileError,
+    ) as table:
+        layout = _layout(table.header)
+        accepted, rejected = _read_table(table, layout, max_rows, today or timezone.localdate())
+    return AttendanceReading(accepted, rejected, dict(layout.headers), table.encoding)
 
 
 # --- Importing -----------------------------------------------------------------------------------

@@ -17,15 +17,12 @@ the note "导入", so that its history of stage changes exists. All or nothing u
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import re
 import unicodedata
-import zipfile
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -33,6 +30,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from peiban.core.tables import TableFileError, open_table
 from peiban.needs.models import Category, Channel, Need, Stage, Urgency, Visibility
 from peiban.needs.services import (
     TRANSITIONS,
@@ -50,17 +48,12 @@ from peiban.places.roster import (
     _BIDI_CONTROLS,
     _MARKUP,
     _NO,
-    _OLE_MAGIC,
     _YES,
-    _ZIP_MAGIC,
     Rejection,
-    _decode,
-    _file_size,
     _fold,
     _is_blank,
     _is_formula,
     _show,
-    _size,
     _text,
 )
 
@@ -112,7 +105,7 @@ class NeedsReading:
     encoding: str  # "xlsx", "utf-8", "utf-8-sig", "gbk", ...
 
 
-class NeedsFileError(ValueError):
+class NeedsFileError(TableFileError):
     """The whole file is unusable; the message says why."""
 
 
@@ -160,7 +153,6 @@ _LABELS = {
     "title": "标题 (title)",
     "category": "类别 (category)",
 }
-_HEADER_ROWS_SCANNED = 10
 _BRACKETED = re.compile(r"[(\[【〔].*?[)\]】〕]")
 _INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"
 
@@ -189,6 +181,10 @@ def _recognise(cells: Sequence[object]) -> list[tuple[int, str, str]]:
         if name is not None:
             found.append((position, name, _text(cell)))
     return found
+
+
+def _recognised(cells: Sequence[object]) -> int:
+    return len(_recognise(cells))
 
 
 def _layout(cells: Sequence[object]) -> _Layout:
@@ -454,27 +450,7 @@ def _parse_row(
     )
 
 
-_Rows = Iterator[tuple[int, Sequence[object]]]
-
-
-def _find_header(rows: _Rows) -> tuple[int, Sequence[object]] | None:
-    seen = 0
-    for number, cells in rows:
-        if all(_is_blank(cell) for cell in cells):
-            continue
-        if len(_recognise(cells)) >= 2:
-            return number, cells
-        seen += 1
-        if seen >= _HEADER_ROWS_SCANNED:
-            break
-    return None
-
-
-def _no_header() -> NeedsFileError:
-    return NeedsFileError(
-        f"No header row found: none of the first {_HEADER_ROWS_SCANNED} rows has at least two "
-        "column names such as 标题, 描述, 类别, 楼栋, 渠道, 提出人, 日期 or 状态."
-    )
+_Rows = Iterable[tuple[int, Sequence[object]]]
 
 
 def _read_table(
@@ -513,91 +489,6 @@ def _read_table(
 _SHEET_NAMES = ("需求", "诉求", "台账", "问题", "needs")
 
 
-def _damaged() -> NeedsFileError:
-    return NeedsFileError(
-        "The file looks like an Excel workbook (.xlsx) but cannot be read; it may be damaged or "
-        "only partly uploaded. Open it in Excel or WPS, save it again and use the new copy."
-    )
-
-
-def _read_xlsx(data: bytes, max_bytes: int, max_rows: int, now: dt.datetime) -> NeedsReading:
-    from openpyxl import load_workbook
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise _damaged() from exc
-    if unpacked > max(16 * max_bytes, 64 * 2**20):
-        raise NeedsFileError(
-            f"The workbook unpacks to {_file_size(unpacked)}, which is far more than a list of "
-            "needs takes; save the list alone in a new workbook and use that."
-        )
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception as exc:  # openpyxl raises many kinds of error on a damaged file
-        raise _damaged() from exc
-    try:
-        sheets = list(workbook.worksheets)
-        named = [s for s in sheets if any(w in _fold(s.title) for w in _SHEET_NAMES)]
-        for sheet in named + [s for s in sheets if s not in named]:
-            sheet.reset_dimensions()
-            rows: _Rows = enumerate(sheet.iter_rows(values_only=True), start=1)
-            header = _find_header(rows)
-            if header is None:
-                continue
-            layout = _layout(header[1])
-            accepted, rejected = _read_table(rows, layout, max_rows, now)
-            return NeedsReading(accepted, rejected, dict(layout.headers), "xlsx")
-    except NeedsFileError:
-        raise
-    except Exception as exc:  # damage inside a sheet shows only while reading it
-        raise _damaged() from exc
-    finally:
-        workbook.close()
-    raise _no_header()
-
-
-def _sniff_delimiter(text: str) -> str:
-    sample = text[: 64 * 1024]
-    first_line = next((line for line in sample.splitlines() if line.strip()), "")
-    best, best_score = ",", (-1, -1)
-    for delimiter in (",", ";", "\t"):
-        recognised = 0
-        try:
-            reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
-            for _n, cells in zip(range(_HEADER_ROWS_SCANNED * 2), reader, strict=False):
-                recognised = max(recognised, len(_recognise(cells)))
-        except csv.Error:
-            pass
-        score = (recognised, first_line.count(delimiter))
-        if score > best_score:
-            best, best_score = delimiter, score
-    return best
-
-
-def _read_csv(data: bytes, max_rows: int, now: dt.datetime) -> NeedsReading:
-    try:
-        text, encoding = _decode(data)
-    except ValueError as error:  # the roster reader's own file error
-        raise NeedsFileError(str(error)) from None
-    if "\x00" in text:
-        raise NeedsFileError(
-            "The file contains binary data; use an Excel workbook (.xlsx) or a CSV file."
-        )
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
-    rows: _Rows = enumerate(reader, start=1)
-    try:
-        header = _find_header(rows)
-        if header is None:
-            raise _no_header()
-        layout = _layout(header[1])
-        accepted, rejected = _read_table(rows, layout, max_rows, now)
-    except csv.Error as exc:
-        raise NeedsFileError(f"The CSV file cannot be read: {exc}.") from exc
-    return NeedsReading(accepted, rejected, dict(layout.headers), encoding)
-
-
 def read_needs(
     data: bytes,
     *,
@@ -611,24 +502,20 @@ def read_needs(
     Raises NeedsFileError when the file as a whole cannot be used; rows with problems are
     returned in `rejected` and left out of `rows`.
     """
-    if len(data) > max_bytes:
-        raise NeedsFileError(
-            f"The file is {_file_size(len(data))}; the limit is {_size(max_bytes)}."
-        )
-    if not data.strip():
-        raise NeedsFileError("The file is empty.")
-    now = now or timezone.now()
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if data.startswith(_ZIP_MAGIC):
-        return _read_xlsx(data, max_bytes, max_rows, now)
-    if data.startswith(_OLE_MAGIC):
-        raise NeedsFileError(
-            "This is an old-style Excel file (.xls) or a password-protected workbook; remove "
-            "any password and save it as .xlsx or CSV, then try again."
-        )
-    if suffix in ("xlsx", "xlsm"):
-        raise _damaged()
-    return _read_csv(data, max_rows, now)
+    with open_table(
+        data,
+        filename=filename,
+        max_bytes=max_bytes,
+        what="a list of needs",
+        part="the list",
+        sheet_words=_SHEET_NAMES,
+        recognise=_recognised,
+        header_examples="标题, 描述, 类别, 楼栋, 渠道, 提出人, 日期 or 状态",
+        error=NeedsFileError,
+    ) as table:
+        layout = _layout(table.header)
+        accepted, rejected = _read_table(table, layout, max_rows, now or timezone.now())
+    return NeedsReading(accepted, rejected, dict(layout.headers), table.encoding)
 
 
 # --- Importing -----------------------------------------------------------------------------------
