@@ -40,7 +40,6 @@ from peiban.activities.services import (
     newcomer_register,
 )
 from peiban.core.crypto import lookup_hash, normalise_phone
-from peiban.core.tables import TableFileError, open_table
 from peiban.places.addresses import Address, AddressError, make_address, parse_address
 from peiban.places.models import Community, Dwelling, Ownership, Resident
 from peiban.places.roster import (
@@ -56,6 +55,7 @@ from peiban.places.roster import (
     _text,
 )
 from peiban.places.services import contact_hashes
+from peiban.places.tables import HeaderMap, Layout, TableFileError, headers_found, open_table
 
 __all__ = [
     "AttendanceFileError",
@@ -120,58 +120,21 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "check_out": ("签退时间", "签退", "离开时间", "check_out"),
 }
 _REQUIRED = (("activity", "活动 (activity)"), ("day", "日期 (date)"), ("name", "姓名 (name)"))
-_BRACKETED = re.compile(r"[(\[【〔].*?[)\]】〕]")
-_INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"
-
-
-def _normalise_header(value: object) -> str:
-    text = unicodedata.normalize("NFKC", _text(value)).lower()
-    text = "".join(ch for ch in text if not ch.isspace() and ch not in _INVISIBLE)
-    return _BRACKETED.sub("", text).lstrip("*※").rstrip(":")
-
-
-_FIELD_BY_HEADER = {
-    _normalise_header(synonym): name for name, synonyms in _SYNONYMS.items() for synonym in synonyms
-}
-
-
-@dataclass(frozen=True)
-class _Layout:
-    positions: dict[str, int]
-    headers: dict[str, str]
-
-
-def _recognise(cells: Sequence[object]) -> list[tuple[int, str, str]]:
-    found = []
-    for position, cell in enumerate(cells):
-        name = _FIELD_BY_HEADER.get(_normalise_header(cell))
-        if name is not None:
-            found.append((position, name, _text(cell)))
-    return found
-
-
-def _recognised(cells: Sequence[object]) -> int:
-    return len(_recognise(cells))
+_HEADERS = HeaderMap(_SYNONYMS)
+_recognised = _HEADERS.count
+_Layout = Layout
 
 
 def _layout(cells: Sequence[object]) -> _Layout:
-    positions: dict[str, int] = {}
-    headers: dict[str, str] = {}
-    for position, name, header in _recognise(cells):
-        if name in headers:
-            raise AttendanceFileError(
-                f"Two columns, '{headers[name]}' and '{header}', both hold the {name} field; "
-                "keep one of them and remove or rename the other."
-            )
-        positions[name] = position
-        headers[name] = header
+    layout = _HEADERS.layout(cells, error=AttendanceFileError)
+    headers = layout.headers
     missing = [label for name, label in _REQUIRED if name not in headers]
     if missing:
-        present = ", ".join(f"'{h}'" for h in (_text(c) for c in cells) if h) or "none"
+        present = headers_found(cells)
         raise AttendanceFileError(
             f"The file is missing the {' and '.join(missing)} column(s). Headers found: {present}."
         )
-    return _Layout(positions=positions, headers=headers)
+    return layout
 
 
 # --- Values --------------------------------------------------------------------------------------

@@ -30,7 +30,6 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from peiban.core.tables import TableFileError, open_table
 from peiban.needs.models import Category, Channel, Need, Stage, Urgency, Visibility
 from peiban.needs.services import (
     TRANSITIONS,
@@ -56,6 +55,7 @@ from peiban.places.roster import (
     _show,
     _text,
 )
+from peiban.places.tables import HeaderMap, Layout, TableFileError, headers_found, open_table
 
 __all__ = [
     "IMPORT_NOTE",
@@ -153,58 +153,21 @@ _LABELS = {
     "title": "标题 (title)",
     "category": "类别 (category)",
 }
-_BRACKETED = re.compile(r"[(\[【〔].*?[)\]】〕]")
-_INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"
-
-
-def _normalise_header(value: object) -> str:
-    text = unicodedata.normalize("NFKC", _text(value)).lower()
-    text = "".join(ch for ch in text if not ch.isspace() and ch not in _INVISIBLE)
-    return _BRACKETED.sub("", text).lstrip("*※").rstrip(":")
-
-
-_FIELD_BY_HEADER = {
-    _normalise_header(synonym): name for name, synonyms in _SYNONYMS.items() for synonym in synonyms
-}
-
-
-@dataclass(frozen=True)
-class _Layout:
-    positions: dict[str, int]
-    headers: dict[str, str]
-
-
-def _recognise(cells: Sequence[object]) -> list[tuple[int, str, str]]:
-    found = []
-    for position, cell in enumerate(cells):
-        name = _FIELD_BY_HEADER.get(_normalise_header(cell))
-        if name is not None:
-            found.append((position, name, _text(cell)))
-    return found
-
-
-def _recognised(cells: Sequence[object]) -> int:
-    return len(_recognise(cells))
+_HEADERS = HeaderMap(_SYNONYMS)
+_recognised = _HEADERS.count
+_Layout = Layout
 
 
 def _layout(cells: Sequence[object]) -> _Layout:
-    positions: dict[str, int] = {}
-    headers: dict[str, str] = {}
-    for position, name, header in _recognise(cells):
-        if name in headers:
-            raise NeedsFileError(
-                f"Two columns, '{headers[name]}' and '{header}', both hold the {name} field; "
-                "keep one of them and remove or rename the other."
-            )
-        positions[name] = position
-        headers[name] = header
+    layout = _HEADERS.layout(cells, error=NeedsFileError)
+    headers = layout.headers
     if "title" not in headers:
-        present = ", ".join(f"'{h}'" for h in (_text(c) for c in cells) if h) or "none"
+        present = headers_found(cells)
         raise NeedsFileError(
             f"The file is missing the {_LABELS['title']} column (also 事项 or 问题). "
             f"Headers found: {present}."
         )
-    return _Layout(positions=positions, headers=headers)
+    return layout
 
 
 # --- Values --------------------------------------------------------------------------------------

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
@@ -28,9 +31,20 @@ from peiban.places.roster import (
     _fold,
     _is_blank,
     _size,
+    _text,
 )
 
-__all__ = ["HEADER_ROWS_SCANNED", "Row", "TableFileError", "TableSource", "open_table"]
+__all__ = [
+    "HEADER_ROWS_SCANNED",
+    "HeaderMap",
+    "Layout",
+    "Row",
+    "TableFileError",
+    "TableSource",
+    "headers_found",
+    "normalise_header",
+    "open_table",
+]
 
 HEADER_ROWS_SCANNED = 10
 _DELIMITERS = (",", ";", "\t")
@@ -268,3 +282,63 @@ def open_table(
     if suffix in ("xlsx", "xlsm"):
         raise _damaged(error)
     return _open_csv(data, recognise=recognise, no_header=no_header, error=error)
+
+
+# --- Headers -------------------------------------------------------------------------------------
+
+_BRACKETED = re.compile(r"[(\[【〔].*?[)\]】〕]")
+_INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"
+
+
+def normalise_header(value: object) -> str:
+    """Fold a header for matching: NFKC, lower case, no spaces, no bracketed units, no colon."""
+    text = unicodedata.normalize("NFKC", _text(value)).lower()
+    text = "".join(ch for ch in text if not ch.isspace() and ch not in _INVISIBLE)
+    return _BRACKETED.sub("", text).lstrip("*※").rstrip(":")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each recognised field stands, and the header it was found under."""
+
+    positions: dict[str, int]
+    headers: dict[str, str]
+
+
+class HeaderMap:
+    """Recognise an importer's columns from its synonyms (栋/楼栋/楼号 … all mean building)."""
+
+    def __init__(self, synonyms: dict[str, tuple[str, ...]]) -> None:
+        self._by_header = {
+            normalise_header(synonym): name for name, words in synonyms.items() for synonym in words
+        }
+
+    def recognise(self, cells: Sequence[object]) -> list[tuple[int, str, str]]:
+        found = []
+        for position, cell in enumerate(cells):
+            name = self._by_header.get(normalise_header(cell))
+            if name is not None:
+                found.append((position, name, _text(cell)))
+        return found
+
+    def count(self, cells: Sequence[object]) -> int:
+        return len(self.recognise(cells))
+
+    def layout(self, cells: Sequence[object], *, error: type[TableFileError]) -> Layout:
+        """The layout of a header row; two columns for one field raise `error`."""
+        positions: dict[str, int] = {}
+        headers: dict[str, str] = {}
+        for position, name, header in self.recognise(cells):
+            if name in headers:
+                raise error(
+                    f"Two columns, '{headers[name]}' and '{header}', both hold the {name} field; "
+                    "keep one of them and remove or rename the other."
+                )
+            positions[name] = position
+            headers[name] = header
+        return Layout(positions=positions, headers=headers)
+
+
+def headers_found(cells: Sequence[object]) -> str:
+    """The non-empty headers of a row, for a message about missing columns."""
+    return ", ".join(f"'{h}'" for h in (_text(c) for c in cells) if h) or "none"
