@@ -257,3 +257,18 @@ def test_it_keeps_balance_the_sum_of_entries_and_never_negative(world, registry,
             assert balance == total
             assert balance >= 0
         transaction.set_rollback(True)
+
+
+def test_a_resident_redeems_their_own_points_but_not_a_neighbours(world, registry) -> None:
+    from peiban.places.models import Resident
+
+    publish(world)
+    points_credit_for_hours(entry=verified_hours(world, registry, "3"), actor=world.staff)
+    registry.resident.user = world.resident
+    registry.resident.save(update_fields=["user"])
+    towel = reward(world, cost="1", stock=5)
+    reward_redeem(resident=registry.resident, reward=towel, quantity=1, actor=world.resident)
+    assert points_balance(registry.resident) == Decimal("2.00")
+    neighbour = Resident.objects.create(community=world.community, name="邻居")
+    with pytest.raises(LedgerError, match="may not redeem"):
+        reward_redeem(resident=neighbour, reward=towel, quantity=1, actor=world.resident)
