@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from peiban.activities.models import ActivityKind, Registration
 
@@ -51,7 +52,7 @@ class ActivityForm(forms.Form):
 
 
 class NewcomerForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
     room = forms.CharField(
         label=_("Room"), max_length=40, help_text=_("Written as 3-2-301 or 3栋2单元301.")
     )
