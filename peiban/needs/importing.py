@@ -23,7 +23,7 @@ import re
 import unicodedata
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -55,7 +55,14 @@ from peiban.places.roster import (
     _show,
     _text,
 )
-from peiban.places.tables import HeaderMap, Layout, TableFileError, headers_found, open_table
+from peiban.places.tables import (
+    HeaderMap,
+    Layout,
+    TableFileError,
+    headers_found,
+    open_table,
+    read_rows,
+)
 
 __all__ = [
     "IMPORT_NOTE",
@@ -419,32 +426,15 @@ _Rows = Iterable[tuple[int, Sequence[object]]]
 def _read_table(
     rows: _Rows, layout: _Layout, max_rows: int, now: dt.datetime
 ) -> tuple[list[NeedRow], list[Rejection]]:
-    accepted: list[NeedRow] = []
-    rejected: list[Rejection] = []
-    first_seen: dict[NeedRow, int] = {}
-    positions = tuple(layout.positions.values())
-    count = 0
-    for number, cells in rows:
-        if all(_is_blank(cells[p]) for p in positions if p < len(cells)):
-            continue
-        count += 1
-        if count > max_rows:
-            raise NeedsFileError(
-                f"The file has more than {max_rows} rows; split it into smaller files."
-            )
-        parsed = _parse_row(number, cells, layout, now)
-        if isinstance(parsed, list):
-            rejected.append(Rejection(row=number, reason="; ".join(parsed)))
-            continue
-        key = replace(parsed, row=0)
-        if key in first_seen:
-            rejected.append(
-                Rejection(row=number, reason=f"The row duplicates row {first_seen[key]}")
-            )
-            continue
-        first_seen[key] = number
-        accepted.append(parsed)
-    return accepted, rejected
+    return read_rows(
+        rows,
+        layout=layout,
+        max_rows=max_rows,
+        parse=lambda number, cells: _parse_row(number, cells, layout, now),
+        error=NeedsFileError,
+        # A repeated line is reported, not a reason to refuse the file.
+        duplicate=lambda n: f"The row duplicates row {n}",
+    )
 
 
 # --- Files ---------------------------------------------------------------------------------------

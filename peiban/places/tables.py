@@ -19,13 +19,14 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Any
 
 from peiban.places.roster import (
     _OLE_MAGIC,
     _ZIP_MAGIC,
+    Rejection,
     _decode,
     _file_size,
     _fold,
@@ -342,3 +343,44 @@ class HeaderMap:
 def headers_found(cells: Sequence[object]) -> str:
     """The non-empty headers of a row, for a message about missing columns."""
     return ", ".join(f"'{h}'" for h in (_text(c) for c in cells) if h) or "none"
+
+
+# --- Rows ----------------------------------------------------------------------------------------
+
+
+def read_rows[RowT](
+    rows: Iterable[tuple[int, Sequence[object]]],
+    *,
+    layout: Layout,
+    max_rows: int,
+    parse: Callable[[int, Sequence[object]], RowT | list[str]],
+    error: type[TableFileError],
+    duplicate: Callable[[int], str],
+) -> tuple[list[RowT], list[Rejection]]:
+    """Parse the data rows: skip blank ones, reject bad and repeated ones with their row number.
+
+    `parse` returns a row (a dataclass with a `row` field) or the list of its problems;
+    `duplicate(n)` words the rejection of a row that repeats row n.
+    """
+    accepted: list[RowT] = []
+    rejected: list[Rejection] = []
+    first_seen: dict[Any, int] = {}
+    positions = tuple(layout.positions.values())
+    count = 0
+    for number, cells in rows:
+        if all(_is_blank(cells[p]) for p in positions if p < len(cells)):
+            continue
+        count += 1
+        if count > max_rows:
+            raise error(f"The file has more than {max_rows} rows; split it into smaller files.")
+        parsed = parse(number, cells)
+        if isinstance(parsed, list):
+            rejected.append(Rejection(row=number, reason="; ".join(parsed)))
+            continue
+        key = replace(parsed, row=0)  # type: ignore[type-var]
+        if key in first_seen:
+            rejected.append(Rejection(row=number, reason=duplicate(first_seen[key])))
+            continue
+        first_seen[key] = number
+        accepted.append(parsed)
+    return accepted, rejected
