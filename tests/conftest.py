@@ -41,8 +41,10 @@ PERSONAS = ("admin", "staff", "other_staff", "leader", "resident", "viewer", "ou
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings: Any) -> None:
-    """Run background tasks at once, and hash passwords quickly (the real hasher is slow by design)."""
+def _test_settings(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Run background tasks at once, hash passwords quickly (the real hasher is slow by design),
+    and keep uploads in a temporary folder."""
+    settings.MEDIA_ROOT = tmp_path_factory.getbasetemp() / "uploads"
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.DEMO_BUILDINGS = 2  # a small demo compound keeps the demo tests quick

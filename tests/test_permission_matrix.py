@@ -85,6 +85,20 @@ def upcoming_activity(w: World, r: Registry) -> dict[str, Any]:
     return {"community": w.community.slug, "pk": make_activity(w).pk}
 
 
+def activity_photo(w: World, r: Registry) -> dict[str, Any]:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from peiban.activities.services import photo_add
+    from tests.activities.test_closing import png_upload
+    from tests.activities.test_registration import make_activity
+
+    started = make_activity(w, starts_at=timezone.now() - timedelta(hours=1))
+    photo = photo_add(activity=started, upload=png_upload(), people_agreed=True, actor=w.staff)
+    return {"community": w.community.slug, "pk": started.pk, "photo": photo.pk}
+
+
 def scan(w: World, r: Registry) -> dict[str, Any]:
     from peiban.activities.signin import token_for
     from tests.activities.test_registration import make_activity
@@ -103,6 +117,17 @@ def reward(w: World) -> int:
 
 def need(w: World, r: Registry) -> dict[str, Any]:
     return {"community": w.community.slug, "pk": private_need(w, r).pk}
+
+
+def attachment(w: World, r: Registry) -> dict[str, Any]:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from peiban.needs.services import attachment_add
+
+    found = private_need(w, r)
+    upload = SimpleUploadedFile("photo.png", b"\x89PNG\r\n\x1a\n" + b"0" * 32)
+    kept = attachment_add(need=found, upload=upload, actor=w.staff)
+    return {"community": w.community.slug, "pk": found.pk, "attachment": kept.pk}
 
 
 def letter(w: World, r: Registry) -> dict[str, Any]:
@@ -155,6 +180,7 @@ PAGES: dict[str, tuple[str, Kwargs, Any, set[str]]] = {
     "needs:lead": ("post", need, {"version": 1, "staff_reason": "住院"}, EDIT),
     "needs:companion": ("post", need, {}, EDIT),
     "needs:attachment": ("post", need, {}, EDIT),
+    "needs:attachment-file": ("get", attachment, {}, EDIT),
     "needs:letter-new": ("get", need, {}, EDIT),
     "needs:letter-file": ("get", lambda w, r: {**letter(w, r), "fmt": "docx"}, {}, EDIT),
     "needs:letter-posted": ("post", letter, {"where": "公告栏"}, EDIT),
@@ -176,6 +202,12 @@ PAGES: dict[str, tuple[str, Kwargs, Any, set[str]]] = {
     "activities:qr": ("get", upcoming_activity, {}, RECORDS),
     "activities:feedback": ("post", upcoming_activity, {"rating": "5"}, PARTICIPATE),
     "activities:scan": ("get", scan, {}, PARTICIPATE),
+    "activities:summary": ("get", upcoming_activity, {}, RECORDS),
+    "activities:participation": ("get", community, {}, AGGREGATES),
+    "activities:resident-participation": ("get", resident, {}, RECORDS),
+    "activities:photo-new": ("post", upcoming_activity, {}, RECORDS),
+    "activities:photo": ("get", activity_photo, {}, PARTICIPATE),
+    "activities:photo-delete": ("post", activity_photo, {}, RECORDS),
     "ledger:mine": ("get", community, {}, PARTICIPATE),
     "ledger:redeem": (
         "post",

@@ -77,3 +77,34 @@ class FeedbackForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class SummaryForm(forms.Form):
+    summary = forms.CharField(
+        label=_("Closing summary"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_(
+            "What happened, who helped, what residents said and what comes next. "
+            "The figures are added for you."
+        ),
+    )
+
+
+class PhotoForm(forms.Form):
+    file = forms.ImageField(
+        label=_("Photo"),
+        help_text=_("JPEG, PNG or WebP; up to 10 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        error_messages={
+            "required": _("Choose a photo to upload."),
+            "invalid_image": _("This file is not a photo that can be opened."),
+        },
+    )
+    caption = forms.CharField(label=_("Caption (optional)"), max_length=200, required=False)
+    people_agreed = forms.BooleanField(
+        label=_("The people shown agreed to this photo being kept and shown to residents."),
+        error_messages={
+            "required": _("Confirm that the people in the photo agreed to it being kept and shown.")
+        },
+    )

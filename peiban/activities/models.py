@@ -76,6 +76,10 @@ class Activity(models.Model):
     )
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
     summary = models.TextField(_("closing summary"), max_length=5000, blank=True)
+    summary_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    summary_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -167,3 +171,24 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.activity_id}: {self.rating}"
+
+
+class Photo(models.Model):
+    """A photo of the activity, kept only when the uploader confirms the people shown agreed."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(upload_to="activities/%Y/%m/")
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    caption = models.CharField(_("caption"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.caption or self.name

@@ -24,6 +24,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, Least
+from django.utils.translation import gettext_lazy as _
 
 from peiban.activities.models import Activity, Attendance
 from peiban.needs.models import Need
@@ -33,6 +34,14 @@ REGULAR_ATTENDANCES = 3
 REGULAR_WINDOW = timedelta(days=90)
 
 STAGES = ("known", "participant", "regular", "volunteer", "leader", "organiser")
+STAGE_LABELS = {
+    "known": _("Known"),
+    "participant": _("Participant"),
+    "regular": _("Regular"),
+    "volunteer": _("Volunteer"),
+    "leader": _("Leader"),
+    "organiser": _("Organiser"),
+}
 
 
 def _first(queryset: QuerySet[Any], field: str) -> Subquery:

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Avg, Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from peiban.activities.models import Activity, Attendance, Feedback, Signup, SignupStatus
 from peiban.activities.participation import newcomers_and_returning
@@ -118,3 +119,30 @@ def door_search(activity: Activity, query: str) -> list[tuple[Resident, bool]]:
         ).values_list("resident_id", flat=True)
     )
     return [(resident, resident.pk in present) for resident in residents]
+
+
+def feedback_comments(activity: Activity, limit: int = 50) -> list[Feedback]:
+    """The latest feedback that came with a comment (names are not shown with comments)."""
+    return list(
+        Feedback.objects.filter(activity=activity)
+        .exclude(comment="")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def summary_draft(activity: Activity, counts: ActivityCounts) -> str:
+    """A first draft of the closing summary from the figures, for the organiser to edit."""
+    text = _(
+        "%(attended)s residents took part: %(newcomers)s for the first time and %(returning)s "
+        "who had come before."
+    ) % {
+        "attended": counts.attended,
+        "newcomers": counts.newcomers,
+        "returning": counts.returning,
+    }
+    if counts.ratings:
+        text += " " + _("%(n)s gave feedback, with an average of %(rating)s out of 5.") % {
+            "n": counts.ratings,
+            "rating": f"{counts.rating:.1f}",
+        }
+    return text

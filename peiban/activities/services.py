@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +24,7 @@ from peiban.activities.models import (
     Attendance,
     Feedback,
     OrganiserKind,
+    Photo,
     Registration,
     Series,
     Signup,
@@ -31,6 +33,7 @@ from peiban.activities.models import (
 from peiban.core.audit import audit_record
 from peiban.core.crypto import normalise_phone
 from peiban.core.models import AuditAction
+from peiban.core.uploads import PHOTOS, UploadRefused, sniff_upload
 from peiban.places.addresses import AddressError, parse_address
 from peiban.places.models import (
     Building,
@@ -48,11 +51,14 @@ __all__ = [
     "SOURCES",
     "ActivityError",
     "activity_create",
+    "activity_summarise",
     "attendance_check_in",
     "attendance_check_out",
     "dwelling_for_room",
     "feedback_give",
     "newcomer_register",
+    "photo_add",
+    "photo_remove",
     "signup_cancel",
     "signup_register",
 ]
@@ -482,3 +488,97 @@ def feedback_give(
         detail={"activity": activity.pk, "rating": rating},
     )
     return feedback
+
+
+# --- After the activity --------------------------------------------------------------------------
+
+MAX_SUMMARY = 5000
+MAX_CAPTION = 200
+MAX_PHOTOS = 30
+
+
+def _refuse_before_start(activity: Activity) -> None:
+    if activity.cancelled_at is not None:
+        raise ActivityError(_("“%(title)s” was cancelled.") % {"title": activity.title})
+    if activity.starts_at > timezone.now():
+        raise ActivityError(_("The closing summary and photos wait until the activity starts."))
+
+
+@transaction.atomic
+def activity_summarise(*, activity: Activity, summary: str, actor: User) -> Activity:
+    """Write (or rewrite) the organiser's closing summary; the figures beside it are computed."""
+    activity = _locked(activity)
+    _refuse_before_start(activity)
+    activity.summary = _clean_text(summary, field=_("The closing summary"), limit=MAX_SUMMARY)
+    activity.summary_by = actor
+    activity.summary_at = timezone.now()
+    activity.save(update_fields=["summary", "summary_by", "summary_at"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        subject=activity,
+        organisation=activity.community.organisation,
+        detail={"summary": len(activity.summary)},
+    )
+    return activity
+
+
+@transaction.atomic
+def photo_add(
+    *,
+    activity: Activity,
+    upload: UploadedFile,
+    caption: str = "",
+    people_agreed: bool,
+    actor: User,
+) -> Photo:
+    """Keep a photo of the activity. Photos show people, so the uploader must confirm that those
+    shown agreed (PIPL: a photo of a person is personal information)."""
+    activity = _locked(activity)
+    _refuse_before_start(activity)
+    if not people_agreed:
+        raise ActivityError(
+            _("Confirm that the people in the photo agreed to it being kept and shown.")
+        )
+    if Photo.objects.filter(activity=activity).count() >= MAX_PHOTOS:
+        raise ActivityError(
+            _("An activity keeps up to %(n)s photos; remove one first.") % {"n": MAX_PHOTOS}
+        )
+    try:
+        sniffed = sniff_upload(upload, kinds=PHOTOS)
+    except UploadRefused as error:
+        raise ActivityError(str(error)) from None
+    photo = Photo.objects.create(
+        activity=activity,
+        file=upload,
+        name=sniffed.name,
+        content_type=sniffed.content_type,
+        size=sniffed.size,
+        caption=_clean_text(caption, field=_("The caption"), limit=MAX_CAPTION, required=False),
+        uploaded_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        subject=photo,
+        organisation=activity.community.organisation,
+        detail={"activity": activity.pk, "people_agreed": True},
+    )
+    return photo
+
+
+@transaction.atomic
+def photo_remove(*, photo: Photo, actor: User) -> None:
+    """Delete a photo and its file (someone shown in it changed their mind)."""
+    activity = photo.activity
+    audit_record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        subject=photo,
+        organisation=activity.community.organisation,
+        detail={"activity": activity.pk},
+    )
+    storage, name = photo.file.storage, photo.file.name
+    photo.delete()
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))

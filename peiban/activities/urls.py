@@ -1,6 +1,6 @@
 from django.urls import path
 
-from peiban.activities import views
+from peiban.activities import overview_views, views
 
 app_name = "activities"
 
@@ -17,5 +17,15 @@ urlpatterns = [
     path(f"{P}<int:pk>/newcomer/", views.newcomer, name="newcomer"),
     path(f"{P}<int:pk>/qr/", views.qr, name="qr"),
     path(f"{P}<int:pk>/feedback/", views.feedback, name="feedback"),
+    path(f"{P}<int:pk>/summary/", views.summary, name="summary"),
+    path(f"{P}<int:pk>/photos/", views.photo_new, name="photo-new"),
+    path(f"{P}<int:pk>/photos/<int:photo>/", views.photo_file, name="photo"),
+    path(f"{P}<int:pk>/photos/<int:photo>/delete/", views.photo_delete, name="photo-delete"),
     path(f"{P}scan/<str:purpose>/<str:token>/", views.scan, name="scan"),
+    path("c/<slug:community>/participation/", overview_views.participation, name="participation"),
+    path(
+        "c/<slug:community>/participation/residents/<int:pk>/",
+        overview_views.resident_participation,
+        name="resident-participation",
+    ),
 ]

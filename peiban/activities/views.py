@@ -10,36 +10,48 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from peiban.activities.forms import ActivityForm, FeedbackForm, NewcomerForm
+from peiban.activities.forms import (
+    ActivityForm,
+    FeedbackForm,
+    NewcomerForm,
+    PhotoForm,
+    SummaryForm,
+)
 from peiban.activities.models import Activity, OrganiserKind
 from peiban.activities.selectors import (
     activities_for_community,
     activity_counts,
     checked_in_count,
     door_search,
+    feedback_comments,
     get_activity_for_user,
     my_participation,
     resident_for_user,
+    summary_draft,
 )
 from peiban.activities.services import (
     ActivityError,
     activity_create,
+    activity_summarise,
     attendance_check_in,
     feedback_give,
     newcomer_register,
+    photo_add,
+    photo_remove,
     signup_cancel,
     signup_register,
 )
 from peiban.activities.signin import PURPOSES, activity_for_token, qr_svg, token_for
 from peiban.core.access import Need as Can
 from peiban.core.access import get_community_access, signed_in
+from peiban.core.uploads import private_file_response
 from peiban.places.models import Resident
 
 
@@ -125,6 +137,7 @@ def activity_detail(request: HttpRequest, community: str, pk: int) -> HttpRespon
             "resident": resident,
             **mine,
             "can_records": access.can(Can.RECORDS),
+            "photos": list(activity.photos.all()),
             "open": activity.cancelled_at is None and activity.ends_at > now,
             "feedback_form": FeedbackForm()
             if mine["attended"] and mine["feedback"] is None and activity.starts_at <= now
@@ -343,3 +356,84 @@ def feedback(request: HttpRequest, community: str, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Thank you for your feedback."))
     return _detail(activity)
+
+
+@login_required
+def summary(request: HttpRequest, community: str, pk: int) -> HttpResponse:
+    """The organiser's closing page: figures, the written summary, feedback comments, photos."""
+    access, activity = get_activity_for_user(request.user, community, pk, need=Can.RECORDS)
+    counts = activity_counts(activity)
+    form = SummaryForm(
+        request.POST or None,
+        initial={"summary": activity.summary or summary_draft(activity, counts)},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            activity_summarise(
+                activity=activity, summary=form.cleaned_data["summary"], actor=signed_in(request)
+            )
+        except ActivityError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The closing summary was saved."))
+            return _detail(activity)
+    return render(
+        request,
+        "activities/summary.html",
+        {
+            "community": access.community,
+            "activity": activity,
+            "counts": counts,
+            "form": form,
+            "photo_form": PhotoForm(),
+            "photos": list(activity.photos.all()),
+            "comments": feedback_comments(activity),
+        },
+    )
+
+
+@login_required
+@require_POST
+def photo_new(request: HttpRequest, community: str, pk: int) -> HttpResponse:
+    _access, activity = get_activity_for_user(request.user, community, pk, need=Can.RECORDS)
+    form = PhotoForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            photo_add(
+                activity=activity,
+                upload=form.cleaned_data["file"],
+                caption=form.cleaned_data["caption"],
+                people_agreed=form.cleaned_data["people_agreed"],
+                actor=signed_in(request),
+            )
+        except ActivityError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("The photo was added."))
+    else:
+        for field_errors in form.errors.values():
+            for message in field_errors:
+                messages.error(request, str(message))
+    return redirect("activities:summary", community=activity.community.slug, pk=activity.pk)
+
+
+@login_required
+def photo_file(request: HttpRequest, community: str, pk: int, photo: int) -> HttpResponseBase:
+    """A photo, to the community's members (government viewers see no photos of people)."""
+    _access, activity = get_activity_for_user(request.user, community, pk, need=Can.PARTICIPATE)
+    found = activity.photos.filter(pk=photo).first()
+    if found is None:
+        raise Http404
+    return private_file_response(found.file, name=found.name, content_type=found.content_type)
+
+
+@login_required
+@require_POST
+def photo_delete(request: HttpRequest, community: str, pk: int, photo: int) -> HttpResponse:
+    _access, activity = get_activity_for_user(request.user, community, pk, need=Can.RECORDS)
+    found = activity.photos.filter(pk=photo).first()
+    if found is None:
+        raise Http404
+    photo_remove(photo=found, actor=signed_in(request))
+    messages.success(request, _("The photo was removed."))
+    return redirect("activities:summary", community=activity.community.slug, pk=activity.pk)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from peiban.core.audit import audit_record
 from peiban.core.models import AuditAction, ConsentPurpose, Organisation
 from peiban.core.privacy import consents_active
+from peiban.core.uploads import DOCUMENTS, UploadRefused, sniff_upload
 from peiban.needs.models import (
     Action,
     ActionKind,
@@ -64,22 +65,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     Stage.DECLINED: frozenset(),
 }
 REOPENABLE = frozenset({Stage.RESOLVED, Stage.VERIFIED, Stage.CLOSED, Stage.DECLINED})
-
-MAX_ATTACHMENT_BYTES = 10 * 2**20
-ATTACHMENT_TYPES = {
-    "image/jpeg": (".jpg", ".jpeg"),
-    "image/png": (".png",),
-    "image/webp": (".webp",),
-    "application/pdf": (".pdf",),
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (".docx",),
-}
-MAGIC = {
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "image/webp": (b"RIFF",),
-    "application/pdf": (b"%PDF",),
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (b"PK\x03\x04",),
-}
 
 
 def categories_ensure(organisation: Organisation) -> list[Category]:
@@ -458,34 +443,17 @@ def attachment_add(
     *, need: Need, upload: UploadedFile, actor: User, action: Action | None = None
 ) -> Attachment:
     """Keep a photo or document; refuse other types and files over 10 MB."""
-    size = upload.size or 0
-    if size > MAX_ATTACHMENT_BYTES:
-        raise NeedError(
-            _("The file is %(size).1f MB; the limit is 10 MB.") % {"size": size / 2**20}
-        )
-    name = (upload.name or "file").rsplit("/", 1)[-1][:200]
-    head = upload.read(16)
-    upload.seek(0)
-    content_type = next(
-        (
-            kind
-            for kind, suffixes in ATTACHMENT_TYPES.items()
-            if name.lower().endswith(suffixes) and head.startswith(MAGIC[kind])
-        ),
-        None,
-    )
-    if content_type is None:
-        raise NeedError(
-            _("Attach photos (JPEG, PNG, WebP), PDF or Word files only; “%(name)s” is not one.")
-            % {"name": name}
-        )
+    try:
+        sniffed = sniff_upload(upload, kinds=DOCUMENTS)
+    except UploadRefused as error:
+        raise NeedError(str(error)) from None
     attachment = Attachment.objects.create(
         need=need,
         action=action,
         file=upload,
-        name=name,
-        content_type=content_type,
-        size=size,
+        name=sniffed.name,
+        content_type=sniffed.content_type,
+        size=sniffed.size,
         uploaded_by=actor,
     )
     audit_record(

@@ -19,6 +19,11 @@ urlpatterns = [
     path("c/<slug:community>/needs/<int:pk>/lead/", views.lead_set, name="lead"),
     path("c/<slug:community>/needs/<int:pk>/companion/", views.companion_join, name="companion"),
     path("c/<slug:community>/needs/<int:pk>/attachments/", views.attachment_new, name="attachment"),
+    path(
+        "c/<slug:community>/needs/<int:pk>/attachments/<int:attachment>/",
+        views.attachment_file,
+        name="attachment-file",
+    ),
     path("c/<slug:community>/needs/<int:pk>/letters/new/", views.letter_new, name="letter-new"),
     path(
         "c/<slug:community>/needs/<int:pk>/letters/<int:letter>.<str:fmt>",

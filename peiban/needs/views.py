@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from peiban.core.access import Need as Can
 from peiban.core.access import get_community_access, signed_in
 from peiban.core.members import get_organisation_for_admin
+from peiban.core.uploads import private_file_response
 from peiban.needs.access import can_work_on, get_need_for_user, may_verify, needs_for_user
 from peiban.needs.dashboard import drilldown_filter
 from peiban.needs.forms import (
@@ -360,6 +361,18 @@ def attachment_new(request: HttpRequest, community: str, pk: int) -> HttpRespons
     else:
         messages.error(request, _("Choose a file to attach."))
     return _back(need)
+
+
+@login_required
+def attachment_file(
+    request: HttpRequest, community: str, pk: int, attachment: int
+) -> HttpResponseBase:
+    """An attachment, to whoever may see the need it belongs to."""
+    _access, need = get_need_for_user(request.user, community, pk)
+    found = need.attachments.filter(pk=attachment).first()
+    if found is None:
+        raise Http404
+    return private_file_response(found.file, name=found.name, content_type=found.content_type)
 
 
 @login_required
