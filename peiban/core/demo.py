@@ -38,7 +38,11 @@ DEMO_USERS = (
 )
 
 # Later areas append loaders here: "peiban.<app>.demo.demo_load".
-DEMO_LOADERS: list[str] = ["peiban.places.demo.demo_load", "peiban.needs.demo.demo_load"]
+DEMO_LOADERS: list[str] = [
+    "peiban.places.demo.demo_load",
+    "peiban.needs.demo.demo_load",
+    "peiban.activities.demo.demo_load",
+]
 
 
 @dataclass
