@@ -11,12 +11,13 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from peiban.core.audit import audit_record
 from peiban.core.crypto import lookup_hash, normalise_id_number, normalise_phone, phone_last4
 from peiban.core.exports import workbook_bytes
 from peiban.core.masking import mask_id_number, mask_phone
-from peiban.core.models import AuditAction, Organisation
+from peiban.core.models import AuditAction, Membership, Organisation, Role
 from peiban.places.addresses import Address, AddressError, make_address, parse_address
 from peiban.places.models import (
     AreaSource,
@@ -463,3 +464,64 @@ def resident_unmask(*, resident: Resident, actor: User, reason: str, via: str = 
         reason=reason,
         detail={"fields": ["phone", "id_number"], "via": via},
     )
+
+
+RESIDENT_ROLES = frozenset({Role.RESIDENT, Role.RESIDENT_LEADER})
+
+
+def linkable_accounts(resident: Resident) -> list[User]:
+    """Accounts of residents and leaders of this community not yet linked to anyone here."""
+    community = resident.community
+    taken = Resident.objects.filter(community=community, user__isnull=False).values("user_id")
+    return list(
+        User.objects.filter(
+            memberships__organisation=community.organisation_id,
+            memberships__role__in=RESIDENT_ROLES,
+            memberships__communities=community,
+            is_active=True,
+        )
+        .exclude(pk__in=taken)
+        .order_by("username")
+        .distinct()
+    )
+
+
+@transaction.atomic
+def resident_link_account(*, resident: Resident, user: User | None, actor: User) -> Resident:
+    """Link a resident's record to their own account (so they see their activities, hours and
+    points), or unlink it with `user=None`. The account must belong to a resident or resident
+    leader of this community, and may be linked to one resident here only."""
+    resident = Resident.objects.select_for_update().select_related("community").get(pk=resident.pk)
+    if user is not None:
+        allowed = Membership.objects.filter(
+            user=user,
+            organisation=resident.community.organisation_id,
+            role__in=RESIDENT_ROLES,
+            communities=resident.community,
+        ).exists()
+        if not allowed:
+            raise RegistryError(
+                _("%(user)s is not a resident or resident leader of %(community)s.")
+                % {"user": user.get_username(), "community": resident.community.name}
+            )
+        other = (
+            Resident.objects.filter(community=resident.community, user=user)
+            .exclude(pk=resident.pk)
+            .first()
+        )
+        if other is not None:
+            raise RegistryError(
+                _("%(user)s is already linked to %(name)s.")
+                % {"user": user.get_username(), "name": other.name}
+            )
+    before = resident.user.get_username() if resident.user else None
+    resident.user = user
+    resident.save(update_fields=["user", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        subject=resident,
+        organisation=resident.community.organisation,
+        detail={"account": user.get_username() if user else None, "before": before},
+    )
+    return resident

@@ -12,6 +12,7 @@ urlpatterns = [
     path("c/<slug:community>/d/<int:pk>/", views.dwelling_detail, name="dwelling"),
     path("c/<slug:community>/r/<int:pk>/", views.resident_detail, name="resident"),
     path("c/<slug:community>/r/<int:pk>/edit/", views.resident_edit, name="resident-edit"),
+    path("c/<slug:community>/r/<int:pk>/account/", views.resident_account, name="resident-account"),
     path(
         "c/<slug:community>/r/<int:pk>/unmask/", views.resident_unmask_view, name="resident-unmask"
     ),

@@ -45,7 +45,10 @@ from peiban.places.selectors import (
     resident_search,
 )
 from peiban.places.services import (
+    RegistryError,
     RosterRejected,
+    linkable_accounts,
+    resident_link_account,
     resident_unmask,
     residents_workbook,
     roster_import,
@@ -113,7 +116,34 @@ def _contact(
 @login_required
 def resident_detail(request: HttpRequest, community: str, pk: int) -> HttpResponse:
     access, resident = get_resident_for_user(request.user, community, pk)
-    return render(request, "places/resident.html", _contact(access, resident))
+    context = _contact(access, resident)
+    if access.can(Need.EDIT):
+        context["accounts"] = linkable_accounts(resident)
+    return render(request, "places/resident.html", context)
+
+
+@login_required
+@require_POST
+def resident_account(request: HttpRequest, community: str, pk: int) -> HttpResponse:
+    """Link the resident's record to their own account, or unlink it (staff only)."""
+    access, resident = get_resident_for_user(request.user, community, pk, need=Need.EDIT)
+    chosen = request.POST.get("account", "")
+    user = None
+    if chosen:
+        user = next((u for u in linkable_accounts(resident) if str(u.pk) == chosen), None)
+        if user is None:
+            messages.error(request, _("Choose an account from the list."))
+            return redirect("places:resident", community=access.community.slug, pk=resident.pk)
+    try:
+        resident_link_account(resident=resident, user=user, actor=signed_in(request))
+    except RegistryError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("The account was linked.") if user else _("The account was unlinked."),
+        )
+    return redirect("places:resident", community=access.community.slug, pk=resident.pk)
 
 
 @login_required
