@@ -144,18 +144,6 @@ def organisation(w: World, r: Registry) -> dict[str, Any]:
     return {"org": w.organisation.slug}
 
 
-def chat_proposal(w: World, r: Registry) -> dict[str, Any]:
-    from peiban.chats.models import Proposal
-    from peiban.chats.parsing import parse_chat
-    from peiban.chats.services import chat_intake
-
-    chat = "2026-05-03 08:12 张阿姨: 3栋的电梯又坏了，老人下不了楼"
-    chat_intake(community=w.community, messages=parse_chat(chat), actor=w.staff)
-    found = Proposal.objects.filter(community=w.community).first()
-    assert found is not None
-    return {"community": w.community.slug, "pk": found.pk}
-
-
 def org_community(w: World, r: Registry) -> dict[str, Any]:
     return {"org": w.organisation.slug, "community": w.community.slug}
 
@@ -163,53 +151,6 @@ def org_community(w: World, r: Registry) -> dict[str, Any]:
 def org_member(w: World, r: Registry) -> dict[str, Any]:
     membership = Membership.objects.get(organisation=w.organisation, user=w.viewer)
     return {"org": w.organisation.slug, "pk": membership.pk}
-
-
-def self_organisation(w: World, r: Registry) -> Any:
-    """A group led by the leader persona's resident, with the resident persona as a member."""
-    from datetime import date
-
-    from peiban.groups.services import group_create, member_add
-    from peiban.places.models import Resident
-
-    made = group_create(
-        community=w.community,
-        name="广场舞队",
-        kind="interest",
-        founded_on=date(2025, 1, 1),
-        actor=w.staff,
-    )
-    leader = Resident.objects.create(community=w.community, name="彭女士", user=w.leader)
-    member = Resident.objects.create(community=w.community, name="赵大爷", user=w.resident)
-    member_add(group=made, resident=leader, role="leader", actor=w.staff)
-    member_add(group=made, resident=member, actor=w.staff)
-    return made
-
-
-def group(w: World, r: Registry) -> dict[str, Any]:
-    return {"community": w.community.slug, "pk": self_organisation(w, r).pk}
-
-
-def micro_project(w: World, r: Registry) -> dict[str, Any]:
-    from peiban.groups.services import project_propose
-
-    made = project_propose(
-        community=w.community,
-        title="楼道微改造",
-        goal="邻里角",
-        funding_source="ngo",
-        group=self_organisation(w, r),
-        actor=w.staff,
-    )
-    return {"community": w.community.slug, "pk": made.pk}
-
-
-def missing_in_group(key: str) -> Kwargs:
-    return lambda w, r: {**group(w, r), key: 999999}
-
-
-def missing_in_project(key: str) -> Kwargs:
-    return lambda w, r: {**micro_project(w, r), key: 999999}
 
 
 # url name: (method, kwargs, POST data, personas allowed)
@@ -305,7 +246,6 @@ PAGES: dict[str, tuple[str, Kwargs, Any, set[str]]] = {
         {},
         set(),
     ),
-    # Acting on a missing row is a 404 for everybody; who may act on a real one: tests/groups.
     "org:home": ("get", organisation, {}, ORG_ADMIN),
     "org:audit": ("get", organisation, {}, ORG_ADMIN),
     "org:community-new": ("get", organisation, {}, ORG_ADMIN),
@@ -330,6 +270,37 @@ OWNED = {"core:token-revoke", "places:consent-withdraw"}
 # "METHOD /path" of the OpenAPI document: personas allowed.
 API: dict[str, set[str]] = {
     "GET /api/v1/me": ALL,
+    "GET /api/v1/communities": ALL,
+    "GET /api/v1/communities/{ref}": {"admin", "staff", "leader", "resident", "viewer"},
+    "GET /api/v1/communities/{ref}/summary": AGGREGATES,
+    "GET /api/v1/communities/{ref}/buildings": AGGREGATES,
+    "GET /api/v1/communities/{ref}/buildings/{pk}/dwellings": RECORDS,
+    "GET /api/v1/communities/{ref}/dwellings/{pk}": RECORDS,
+    "GET /api/v1/communities/{ref}/residents": RECORDS,
+    "GET /api/v1/communities/{ref}/residents/{pk}": RECORDS,
+    "POST /api/v1/communities/{ref}/residents/{pk}/unmask": EDIT,
+    "POST /api/v1/communities/{ref}/roster": EDIT,
+    "PATCH /api/v1/communities/{ref}/residents/{pk}": EDIT,
+    "GET /api/v1/communities/{ref}/residents/{pk}/consents": EDIT,
+    "POST /api/v1/communities/{ref}/residents/{pk}/consents": EDIT,
+    "POST /api/v1/communities/{ref}/residents/{pk}/consents/{consent}/withdraw": EDIT,
+    "GET /api/v1/communities/{ref}/residents/{pk}/data": EDIT,
+    "POST /api/v1/communities/{ref}/residents/{pk}/anonymise": EDIT,
+    "POST /api/v1/communities/{ref}/residents/{pk}/delete": EDIT,
+    "GET /api/v1/communities/{ref}/need-categories": PARTICIPATE,
+    "GET /api/v1/communities/{ref}/needs": PARTICIPATE,
+    "POST /api/v1/communities/{ref}/needs": PARTICIPATE,
+    "GET /api/v1/communities/{ref}/needs/{pk}": EDIT,
+    "GET /api/v1/communities/{ref}/needs/{pk}/actions": EDIT,
+    "POST /api/v1/communities/{ref}/needs/{pk}/actions": EDIT,
+    "POST /api/v1/communities/{ref}/needs/{pk}/move": EDIT,
+    "POST /api/v1/communities/{ref}/needs/{pk}/help": EDIT,
+    "GET /api/v1/communities/{ref}/activities": PARTICIPATE,
+    "GET /api/v1/communities/{ref}/activities/{pk}": PARTICIPATE,
+    "POST /api/v1/communities/{ref}/activities/{pk}/signup": PARTICIPATE,
+    "POST /api/v1/communities/{ref}/activities/{pk}/check-in": PARTICIPATE,
+    "GET /api/v1/communities/{ref}/me/volunteering": PARTICIPATE,
+    "POST /api/v1/communities/{ref}/rewards/{pk}/redeem": PARTICIPATE,
     "GET /api/v1/notifications": ALL,
     "POST /api/v1/notifications/read": ALL,
 }
