@@ -99,6 +99,26 @@ def activity_photo(w: World, r: Registry) -> dict[str, Any]:
     return {"community": w.community.slug, "pk": started.pk, "photo": photo.pk}
 
 
+def volunteer_on_duty(w: World, r: Registry) -> dict[str, Any]:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from peiban.activities.services import attendance_check_in
+    from tests.activities.test_registration import make_activity
+
+    now = timezone.now()
+    running = make_activity(w, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=1))
+    attendance, _created = attendance_check_in(
+        activity=running,
+        resident=r.resident,
+        actor=w.staff,
+        volunteer=True,
+        at=now - timedelta(minutes=50),
+    )
+    return {"community": w.community.slug, "pk": running.pk, "attendance": attendance.pk}
+
+
 def scan(w: World, r: Registry) -> dict[str, Any]:
     from peiban.activities.signin import token_for
     from tests.activities.test_registration import make_activity
@@ -203,12 +223,19 @@ PAGES: dict[str, tuple[str, Kwargs, Any, set[str]]] = {
     "activities:feedback": ("post", upcoming_activity, {"rating": "5"}, PARTICIPATE),
     "activities:scan": ("get", scan, {}, PARTICIPATE),
     "activities:summary": ("get", upcoming_activity, {}, RECORDS),
+    "activities:check-out": ("post", volunteer_on_duty, {}, RECORDS),
     "places:resident-account": ("post", resident, {}, EDIT),
     "activities:participation": ("get", community, {}, AGGREGATES),
     "activities:resident-participation": ("get", resident, {}, RECORDS),
     "activities:photo-new": ("post", upcoming_activity, {}, RECORDS),
     "activities:photo": ("get", activity_photo, {}, PARTICIPATE),
-    "activities:photo-delete": ("post", activity_photo, {}, RECORDS),
+    # Deleting removes the row, so later personas would see a 404: who may: tests/activities.
+    "activities:photo-delete": (
+        "post",
+        lambda w, r: {**activity_photo(w, r), "photo": 999999},
+        {},
+        set(),
+    ),
     "ledger:mine": ("get", community, {}, PARTICIPATE),
     "ledger:redeem": (
         "post",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -146,3 +146,12 @@ def summary_draft(activity: Activity, counts: ActivityCounts) -> str:
             "rating": f"{counts.rating:.1f}",
         }
     return text
+
+
+def volunteers_at(activity: Activity) -> list[Attendance]:
+    """Everyone checked in as a volunteer, those still on duty first (one query)."""
+    return list(
+        Attendance.objects.filter(activity=activity, volunteer=True)
+        .select_related("resident__household__dwelling")
+        .order_by(F("checked_out_at").asc(nulls_first=True), "checked_in_at", "id")
+    )

@@ -357,11 +357,18 @@ def _hours(delta: timedelta) -> str:
     return str(int(hours)) if hours.is_integer() else f"{hours:.1f}"
 
 
+@transaction.atomic
 def attendance_check_out(
     *, attendance: Attendance, actor: User | None, at: datetime | None = None
 ) -> Attendance:
-    """Record when a resident left; not before they came, and only once."""
+    """Record when a resident left; not before they came, and only once (the row is locked, so
+    two phones checking the same volunteer out at once record one time)."""
     at = at or timezone.now()
+    attendance = (
+        Attendance.objects.select_for_update()
+        .select_related("resident", "activity__community__organisation")
+        .get(pk=attendance.pk)
+    )
     if attendance.checked_out_at is not None:
         raise ActivityError(
             _("%(name)s has already checked out.") % {"name": attendance.resident.name}

@@ -15,6 +15,7 @@ urlpatterns = [
     path(f"{P}<int:pk>/door/", views.door, name="door"),
     path(f"{P}<int:pk>/check-in/", views.check_in, name="check-in"),
     path(f"{P}<int:pk>/newcomer/", views.newcomer, name="newcomer"),
+    path(f"{P}<int:pk>/check-out/<int:attendance>/", views.check_out, name="check-out"),
     path(f"{P}<int:pk>/qr/", views.qr, name="qr"),
     path(f"{P}<int:pk>/feedback/", views.feedback, name="feedback"),
     path(f"{P}<int:pk>/summary/", views.summary, name="summary"),

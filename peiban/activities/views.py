@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,7 +25,7 @@ from peiban.activities.forms import (
     PhotoForm,
     SummaryForm,
 )
-from peiban.activities.models import Activity, OrganiserKind
+from peiban.activities.models import Activity, Attendance, OrganiserKind
 from peiban.activities.selectors import (
     activities_for_community,
     activity_counts,
@@ -35,12 +36,14 @@ from peiban.activities.selectors import (
     my_participation,
     resident_for_user,
     summary_draft,
+    volunteers_at,
 )
 from peiban.activities.services import (
     ActivityError,
     activity_create,
     activity_summarise,
     attendance_check_in,
+    attendance_check_out,
     feedback_give,
     newcomer_register,
     photo_add,
@@ -52,6 +55,7 @@ from peiban.activities.signin import PURPOSES, activity_for_token, qr_svg, token
 from peiban.core.access import Need as Can
 from peiban.core.access import get_community_access, signed_in
 from peiban.core.uploads import private_file_response
+from peiban.ledger.services import LedgerError, hours_credit_from_attendance
 from peiban.places.models import Resident
 
 
@@ -203,6 +207,7 @@ def door(request: HttpRequest, community: str, pk: int) -> HttpResponse:
         "query": query,
         "results": door_search(activity, query) if query else [],
         "present": checked_in_count(activity),
+        "volunteers": volunteers_at(activity),
         "newcomer_form": NewcomerForm(initial={"room": query if "-" in query else ""}),
     }
     template = "activities/door.html"
@@ -233,13 +238,41 @@ def check_in(request: HttpRequest, community: str, pk: int) -> HttpResponse:
         raise Http404
     try:
         _attendance, created = attendance_check_in(
-            activity=activity, resident=resident, actor=signed_in(request), source="door"
+            activity=activity,
+            resident=resident,
+            actor=signed_in(request),
+            source="door",
+            volunteer=request.POST.get("volunteer") == "1",
         )
     except ActivityError as error:
         messages.error(request, str(error))
     else:
         _checked_in_message(request, resident, created)
     return _door(activity, request.POST.get("q", "")[:50])
+
+
+@login_required
+@require_POST
+def check_out(request: HttpRequest, community: str, pk: int, attendance: int) -> HttpResponse:
+    """A volunteer leaves: record the time and credit their hours, pending staff verification."""
+    _access, activity = get_activity_for_user(request.user, community, pk, need=Can.RECORDS)
+    found = Attendance.objects.filter(activity=activity, pk=attendance, volunteer=True).first()
+    if found is None:
+        raise Http404
+    user = signed_in(request)
+    try:
+        with transaction.atomic():
+            found = attendance_check_out(attendance=found, actor=user)
+            entry = hours_credit_from_attendance(attendance=found, actor=user)
+    except (ActivityError, LedgerError) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("%(name)s checked out: %(hours)s hours, waiting for staff to verify them.")
+            % {"name": found.resident.name, "hours": entry.hours},
+        )
+    return _door(activity)
 
 
 @login_required

@@ -212,3 +212,23 @@ def test_removing_a_photo_is_audited(world: Any, django_capture_on_commit_callba
     with django_capture_on_commit_callbacks(execute=True):
         photo_remove(photo=photo, actor=world.staff)
     assert AuditEntry.objects.filter(subject_type="activities.photo", action="delete").exists()
+
+
+@pytest.mark.parametrize(
+    ("persona", "allowed"),
+    [
+        ("staff", True),
+        ("leader", True),
+        ("resident", False),
+        ("viewer", False),
+        ("other_staff", False),
+    ],
+)
+def test_only_organisers_of_the_community_remove_photos(
+    world: Any, login: Any, persona: str, allowed: bool
+) -> None:
+    activity = finished(world)
+    photo = photo_add(activity=activity, upload=png_upload(), people_agreed=True, actor=world.staff)
+    response = login(world.persona(persona)).post(url("photo-delete", activity, photo=photo.pk))
+    assert response.status_code == (302 if allowed else 404)
+    assert Photo.objects.filter(pk=photo.pk).exists() is not allowed
