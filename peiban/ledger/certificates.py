@@ -25,6 +25,7 @@ from pathlib import Path
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from peiban.core.audit import audit_record
 from peiban.core.models import AuditAction, ConsentPurpose
@@ -216,10 +217,14 @@ def certificate_issue(
     community = resident.community
     _require(actor, community, STAFF_ROLES, "issue volunteer certificates")
     if not responsible_person.strip() or not handler.strip():
-        raise LedgerError("A certificate names the organisation's responsible person and handler.")
+        raise LedgerError(
+            _("A certificate names the organisation's responsible person and handler.")
+        )
     entries = _covered_entries(resident)
     if not entries:
-        raise LedgerError(f"{resident.name} has no verified volunteer hours to certify.")
+        raise LedgerError(
+            _("%(name)s has no verified volunteer hours to certify.") % {"name": resident.name}
+        )
     entry_ids = sorted(entry.pk for entry in entries)
     previous = Certificate.objects.filter(resident=resident).order_by("-created_at", "-id").first()
     if previous is not None and previous.entry_ids == entry_ids:

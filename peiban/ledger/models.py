@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from peiban.activities.models import Activity
@@ -40,20 +41,21 @@ class AppendOnlyError(ValueError):
 class AppendOnly(models.Model):
     """Rows are written once: ``save()`` of an existing row and ``delete()`` raise."""
 
+    #: Why a change is refused: one whole sentence per model, translated when raised.
+    append_only_message: ClassVar[str] = gettext_noop(
+        "Ledger entries are append-only: record a reversal instead."
+    )
+
     class Meta:
         abstract = True
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
-            raise AppendOnlyError(
-                f"{self._meta.verbose_name} entries are append-only: record a reversal instead."
-            )
+            raise AppendOnlyError(gettext(self.append_only_message))
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError(
-            f"{self._meta.verbose_name} entries are append-only: record a reversal instead."
-        )
+        raise AppendOnlyError(gettext(self.append_only_message))
 
 
 class EntryKind(models.TextChoices):
@@ -69,6 +71,10 @@ class HourStatus(models.TextChoices):
 class HourEntry(AppendOnly):
     """Hours of volunteer service: a credit (from an attendance or entered by an organiser) or the
     reversal of one. Only verified entries count towards the balance and certificates."""
+
+    append_only_message: ClassVar[str] = gettext_noop(
+        "Hour entries are append-only: record a reversal instead."
+    )
 
     community = models.ForeignKey(
         Community,
@@ -160,6 +166,10 @@ class PointsRule(AppendOnly):
     Never edited after publishing: a change is a new version. The current version is the one
     published last."""
 
+    append_only_message: ClassVar[str] = gettext_noop(
+        "Published points rules are never changed: publish a new version instead."
+    )
+
     community = models.ForeignKey(
         Community,
         on_delete=models.PROTECT,
@@ -181,7 +191,11 @@ class PointsRule(AppendOnly):
     approved_by = models.CharField(_("approved by"), max_length=200)
     published_at = models.DateTimeField(_("published"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
 
     class Meta:
@@ -254,7 +268,11 @@ class Redemption(models.Model):
     points = models.DecimalField(_("points"), max_digits=9, decimal_places=2)
     created_at = models.DateTimeField(_("redeemed"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
 
@@ -280,6 +298,10 @@ class PointsKind(models.TextChoices):
 
 class PointsEntry(AppendOnly):
     """Points credited for verified hours, spent on a reward, or reversed."""
+
+    append_only_message: ClassVar[str] = gettext_noop(
+        "Points entries are append-only: record a reversal instead."
+    )
 
     community = models.ForeignKey(
         Community,
@@ -329,7 +351,11 @@ class PointsEntry(AppendOnly):
     )
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
@@ -377,8 +403,12 @@ class PointsEntry(AppendOnly):
 class PointsAccount(models.Model):
     """The lock target of one resident's points: no balance is stored here (see the module doc)."""
 
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
-    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="+")
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="+", verbose_name=_("community")
+    )
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="+", verbose_name=_("resident")
+    )
 
     class Meta:
         verbose_name = _("points account (lock)")
@@ -394,11 +424,15 @@ class PointsAccount(models.Model):
 class CertificateCounter(models.Model):
     """The last certificate number an organisation gave in a year; locked to allocate the next."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    year = models.PositiveIntegerField()
-    last = models.PositiveIntegerField(default=0)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+", verbose_name=_("organisation")
+    )
+    year = models.PositiveIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number given"), default=0)
 
     class Meta:
+        verbose_name = _("certificate counter")
+        verbose_name_plural = _("certificate counters")
         constraints: ClassVar = [
             models.UniqueConstraint(
                 fields=["organisation", "year"], name="certificate_counter_once"
@@ -414,10 +448,19 @@ class Certificate(AppendOnly):
     hours it covers and the SHA-256 of the PDF given out. Downloading it again sets the same
     certificate (same number, date and entries)."""
 
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="certificates"
+    append_only_message: ClassVar[str] = gettext_noop(
+        "An issued certificate is never changed: issue a new one instead."
     )
-    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="certificates",
+        verbose_name=_("organisation"),
+    )
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="+", verbose_name=_("community")
+    )
     resident = models.ForeignKey(
         Resident, on_delete=models.PROTECT, related_name="certificates", verbose_name=_("volunteer")
     )
@@ -429,9 +472,13 @@ class Certificate(AppendOnly):
     handler = models.CharField(_("handler"), max_length=50)
     pdf_sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("volunteer certificate")

@@ -13,6 +13,9 @@ Rules kept here (domain rules §5):
   update guarded by ``stock >= quantity``. On SQLite, ``select_for_update`` is a no-op and the
   database serialises write transactions instead (Peiban opens them IMMEDIATE), with the same
   result.
+
+Refusals are raised as ``LedgerError`` (or a subclass) with a whole translated sentence in the
+active language, so views and the API can show ``str(error)`` as it is.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from peiban.activities.models import Activity, ActivityKind, Attendance
 from peiban.core.audit import audit_record
@@ -66,6 +71,76 @@ class OutOfStock(LedgerError):
     """Fewer items are in stock than asked for."""
 
 
+# Who may do what: the refusal for someone not signed in, and for someone without the role there.
+# Marked with gettext_noop and translated when raised, so each stays one whole sentence.
+_REFUSALS: dict[str, tuple[str, str]] = {
+    "credit volunteer hours": (
+        gettext_noop("Only a signed-in member of staff may credit volunteer hours."),
+        gettext_noop("%(user)s may not credit volunteer hours in %(community)s."),
+    ),
+    "enter volunteer hours": (
+        gettext_noop("Only a signed-in member of staff may enter volunteer hours."),
+        gettext_noop("%(user)s may not enter volunteer hours in %(community)s."),
+    ),
+    "verify volunteer hours": (
+        gettext_noop("Only a signed-in member of staff may verify volunteer hours."),
+        gettext_noop("%(user)s may not verify volunteer hours in %(community)s."),
+    ),
+    "reverse volunteer hours": (
+        gettext_noop("Only a signed-in member of staff may reverse volunteer hours."),
+        gettext_noop("%(user)s may not reverse volunteer hours in %(community)s."),
+    ),
+    "publish points rules": (
+        gettext_noop("Only a signed-in member of staff may publish points rules."),
+        gettext_noop("%(user)s may not publish points rules in %(community)s."),
+    ),
+    "credit points": (
+        gettext_noop("Only a signed-in member of staff may credit points."),
+        gettext_noop("%(user)s may not credit points in %(community)s."),
+    ),
+    "reverse points": (
+        gettext_noop("Only a signed-in member of staff may reverse points."),
+        gettext_noop("%(user)s may not reverse points in %(community)s."),
+    ),
+    "redeem points": (
+        gettext_noop("Only a signed-in member of staff may redeem points."),
+        gettext_noop("%(user)s may not redeem points in %(community)s."),
+    ),
+    "cancel a redemption": (
+        gettext_noop("Only a signed-in member of staff may cancel a redemption."),
+        gettext_noop("%(user)s may not cancel a redemption in %(community)s."),
+    ),
+    "issue volunteer certificates": (
+        gettext_noop("Only a signed-in member of staff may issue volunteer certificates."),
+        gettext_noop("%(user)s may not issue volunteer certificates in %(community)s."),
+    ),
+    "download volunteer certificates": (
+        gettext_noop("Only a signed-in member of staff may download volunteer certificates."),
+        gettext_noop("%(user)s may not download volunteer certificates in %(community)s."),
+    ),
+}
+
+# A number that is not one: (not a number at all, not finite), per field.
+_NOT_A_NUMBER: dict[str, tuple[str, str]] = {
+    "hours": (
+        gettext_noop("Hours must be a number, not %(value)s."),
+        gettext_noop("Hours must be a finite number, not %(value)s."),
+    ),
+    "rate": (
+        gettext_noop("Points per hour must be a number, not %(value)s."),
+        gettext_noop("Points per hour must be a finite number, not %(value)s."),
+    ),
+    "cap": (
+        gettext_noop("The cap must be a number, not %(value)s."),
+        gettext_noop("The cap must be a finite number, not %(value)s."),
+    ),
+    "weight": (
+        gettext_noop("The weight of %(kind)s must be a number, not %(value)s."),
+        gettext_noop("The weight of %(kind)s must be a finite number, not %(value)s."),
+    ),
+}
+
+
 # --- helpers -------------------------------------------------------------------------------------
 
 
@@ -78,13 +153,15 @@ def quarter_hours(started_at: datetime, ended_at: datetime) -> Decimal:
     return (quarters / 4).quantize(CENT)
 
 
-def _decimal(value: object, what: str) -> Decimal:
+def _decimal(value: object, field: str, **names: str) -> Decimal:
+    """The value as a finite Decimal; ``field`` is a key of ``_NOT_A_NUMBER`` (with its names)."""
+    not_a_number, not_finite = _NOT_A_NUMBER[field]
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise LedgerError(f"{what} must be a number, not {value!r}.") from None
+        raise LedgerError(_(not_a_number) % {"value": repr(value), **names}) from None
     if not number.is_finite():
-        raise LedgerError(f"{what} must be a finite number, not {value!r}.")
+        raise LedgerError(_(not_finite) % {"value": repr(value), **names})
     return number
 
 
@@ -104,11 +181,13 @@ def _role_in(actor: User, community: Community) -> Role | None:
 
 
 def _require(actor: User, community: Community, roles: frozenset[Role], what: str) -> None:
+    """Refuse unless the actor holds one of the roles there; ``what`` is a key of _REFUSALS."""
+    anonymous, refused = _REFUSALS[what]
     if not isinstance(actor, User) or not actor.is_authenticated:
-        raise LedgerError(f"Only a signed-in member of staff may {what}.")
+        raise LedgerError(_(anonymous))
     role = _role_in(actor, community)
     if role not in roles:
-        raise LedgerError(f"{actor.get_username()} may not {what} in {community}.")
+        raise LedgerError(_(refused) % {"user": actor.get_username(), "community": str(community)})
 
 
 def _lock_account(resident: Resident) -> PointsAccount:
@@ -139,10 +218,10 @@ def _audit(
 
 
 def _credit_exists_message(resident: Resident, activity: Activity) -> str:
-    return (
-        f"{resident.name} has already been credited hours for “{activity.title}” "
-        f"(activity {activity.pk}); the same activity never credits a person twice."
-    )
+    return _(
+        "%(name)s has already been credited hours for “%(title)s” (activity %(activity)s); "
+        "the same activity never credits a person twice."
+    ) % {"name": resident.name, "title": activity.title, "activity": activity.pk}
 
 
 def _create_credit(entry: HourEntry, activity: Activity | None) -> HourEntry:
@@ -179,24 +258,34 @@ def hours_credit_from_attendance(*, attendance: Attendance, actor: User) -> Hour
     resident = attendance.resident
     _require(actor, resident.community, ORGANISER_ROLES, "credit volunteer hours")
     if activity.community.organisation_id != resident.community.organisation_id:
-        raise LedgerError("The activity belongs to another organisation.")
+        raise LedgerError(_("The activity belongs to another organisation."))
     if not attendance.volunteer:
         raise LedgerError(
-            f"{resident.name} attended “{activity.title}” as a participant, not as a volunteer: "
-            "no hours are credited."
+            _(
+                "%(name)s attended “%(title)s” as a participant, not as a volunteer: "
+                "no hours are credited."
+            )
+            % {"name": resident.name, "title": activity.title}
         )
     if attendance.checked_out_at is None:
         raise LedgerError(
-            f"{resident.name} has no check-out time at “{activity.title}”: record the check-out "
-            "first, or enter the hours by hand."
+            _(
+                "%(name)s has no check-out time at “%(title)s”: record the check-out first, "
+                "or enter the hours by hand."
+            )
+            % {"name": resident.name, "title": activity.title}
         )
     if attendance.checked_out_at <= attendance.checked_in_at:
-        raise LedgerError("The check-out time is not after the check-in time.")
+        raise LedgerError(_("The check-out time is not after the check-in time."))
     hours = quarter_hours(attendance.checked_in_at, attendance.checked_out_at)
     if hours <= 0:
-        raise LedgerError("Less than 8 minutes between check-in and check-out: no hours credited.")
+        raise LedgerError(
+            _("Less than 8 minutes between check-in and check-out: no hours credited.")
+        )
     if hours > MAX_HOURS_PER_ENTRY:
-        raise LedgerError(f"{hours} hours between check-in and check-out is more than 24.")
+        raise LedgerError(
+            _("%(hours)s hours between check-in and check-out is more than 24.") % {"hours": hours}
+        )
     entry = _create_credit(
         HourEntry(
             community=resident.community,
@@ -238,17 +327,24 @@ def hours_enter(
     """An organiser's entry of hours (for an activity, or for other service), 0 < hours ≤ 24."""
     _require(actor, community, ORGANISER_ROLES, "enter volunteer hours")
     if resident.community_id != community.pk:
-        raise LedgerError(f"{resident.name} is not a resident of {community}.")
+        raise LedgerError(
+            _("%(name)s is not a resident of %(community)s.")
+            % {"name": resident.name, "community": str(community)}
+        )
     if activity is not None and activity.community.organisation_id != community.organisation_id:
-        raise LedgerError("The activity belongs to another organisation.")
-    amount = _decimal(hours, "Hours")
+        raise LedgerError(_("The activity belongs to another organisation."))
+    amount = _decimal(hours, "hours")
     if amount != amount.quantize(CENT):
-        raise LedgerError(f"Hours are recorded to two decimal places, not {amount}.")
+        raise LedgerError(
+            _("Hours are recorded to two decimal places, not %(hours)s.") % {"hours": amount}
+        )
     if not Decimal(0) < amount <= MAX_HOURS_PER_ENTRY:
-        raise LedgerError(f"Hours must be more than 0 and at most 24, not {amount}.")
+        raise LedgerError(
+            _("Hours must be more than 0 and at most 24, not %(hours)s.") % {"hours": amount}
+        )
     service = service.strip() or (activity.title if activity is not None else "")
     if not service:
-        raise LedgerError("Say what the service was.")
+        raise LedgerError(_("Say what the service was."))
     entry = _create_credit(
         HourEntry(
             community=community,
@@ -283,24 +379,27 @@ def hours_verify(*, entry: HourEntry, actor: User) -> HourEntry:
     """Staff verify a pending credit: the one change an hour entry allows (pending → verified)."""
     _require(actor, entry.community, STAFF_ROLES, "verify volunteer hours")
     if entry.kind != EntryKind.CREDIT:
-        raise LedgerError("Only a credit is verified; a reversal follows the entry it reverses.")
+        raise LedgerError(_("Only a credit is verified; a reversal follows the entry it reverses."))
     if entry.resident.user_id is not None and entry.resident.user_id == actor.pk:
-        raise LedgerError("Nobody verifies their own volunteer hours.")
+        raise LedgerError(_("Nobody verifies their own volunteer hours."))
     if HourEntry.objects.filter(reverses=entry).exists():
-        raise LedgerError(f"Hour entry {entry.pk} has been reversed and cannot be verified.")
+        raise LedgerError(
+            _("Hour entry %(entry)s has been reversed and cannot be verified.")
+            % {"entry": entry.pk}
+        )
     now = timezone.now()
     updated = HourEntry.objects.filter(pk=entry.pk, status=HourStatus.PENDING).update(
         status=HourStatus.VERIFIED, verified_by=actor, verified_at=now
     )
     if updated != 1:
-        raise LedgerError(f"Hour entry {entry.pk} is already verified.")
+        raise LedgerError(_("Hour entry %(entry)s is already verified.") % {"entry": entry.pk})
     entry.refresh_from_db()
     _audit(
         actor=actor,
         action=AuditAction.CHANGE,
         subject=entry,
         community=entry.community,
-        reason="hours verified",
+        reason=_("Hours verified."),
         detail={"resident": entry.resident_id, "hours": str(entry.hours)},
     )
     return entry
@@ -312,12 +411,14 @@ def hours_reverse(*, entry: HourEntry, reason: str, actor: User) -> HourEntry:
     _require(actor, entry.community, STAFF_ROLES, "reverse volunteer hours")
     reason = reason.strip()
     if not reason:
-        raise LedgerError("A reversal needs a reason.")
+        raise LedgerError(_("A reversal needs a reason."))
     locked = HourEntry.objects.select_for_update().get(pk=entry.pk)
     if locked.kind != EntryKind.CREDIT:
-        raise LedgerError("A reversal is not reversed again: enter the hours anew instead.")
+        raise LedgerError(_("A reversal is not reversed again: enter the hours anew instead."))
     if HourEntry.objects.filter(reverses=locked).exists():
-        raise LedgerError(f"Hour entry {locked.pk} has already been reversed.")
+        raise LedgerError(
+            _("Hour entry %(entry)s has already been reversed.") % {"entry": locked.pk}
+        )
     verified = locked.status == HourStatus.VERIFIED
     reversal = HourEntry(
         community=locked.community,
@@ -341,12 +442,18 @@ def hours_reverse(*, entry: HourEntry, reason: str, actor: User) -> HourEntry:
         with transaction.atomic():
             reversal.save()
     except IntegrityError:
-        raise LedgerError(f"Hour entry {locked.pk} has already been reversed.") from None
+        raise LedgerError(
+            _("Hour entry %(entry)s has already been reversed.") % {"entry": locked.pk}
+        ) from None
     credit = PointsEntry.objects.filter(
         hour_entry=locked, kind=PointsKind.CREDIT, reversed_by__isnull=True
     ).first()
     if credit is not None and credit.amount != 0:
-        points_reverse(entry=credit, reason=f"hours reversed: {reason}", actor=actor)
+        points_reverse(
+            entry=credit,
+            reason=_("Hours reversed: %(reason)s") % {"reason": reason},
+            actor=actor,
+        )
     _audit(
         actor=actor,
         action=AuditAction.CHANGE,
@@ -367,11 +474,12 @@ def _clean_weights(weights: dict[str, Any]) -> dict[str, str]:
     for kind, weight in weights.items():
         if kind not in kinds:
             raise LedgerError(
-                f"“{kind}” is not an activity kind (one of {', '.join(sorted(kinds))})."
+                _("“%(kind)s” is not an activity kind (one of %(kinds)s).")
+                % {"kind": kind, "kinds": ", ".join(sorted(kinds))}
             )
-        number = _decimal(weight, f"The weight of {kind}")
+        number = _decimal(weight, "weight", kind=kind)
         if number < 0:
-            raise LedgerError(f"The weight of {kind} may not be negative.")
+            raise LedgerError(_("The weight of %(kind)s may not be negative.") % {"kind": kind})
         clean[kind] = str(number)
     return clean
 
@@ -389,16 +497,18 @@ def points_rule_publish(
 ) -> PointsRule:
     """Publish a new version of the community's points rules; earlier versions stay as they were."""
     _require(actor, community, STAFF_ROLES, "publish points rules")
-    rate = _decimal(hours_to_points, "Points per hour")
+    rate = _decimal(hours_to_points, "rate")
     if rate <= 0:
-        raise LedgerError("Points per hour must be more than 0.")
-    cap_value = None if cap is None or cap == "" else _decimal(cap, "The cap")
+        raise LedgerError(_("Points per hour must be more than 0."))
+    cap_value = None if cap is None or cap == "" else _decimal(cap, "cap")
     if cap_value is not None and cap_value <= 0:
-        raise LedgerError("The cap on stored points must be more than 0 (or none).")
+        raise LedgerError(_("The cap on stored points must be more than 0 (or none)."))
     if not text.strip():
-        raise LedgerError("Publish the text of the rules.")
+        raise LedgerError(_("Publish the text of the rules."))
     if not approved_by.strip():
-        raise LedgerError("Say who approved the rules (e.g. 居民议事会 2026-03-02 决议).")
+        raise LedgerError(
+            _("Say who approved the rules (e.g. the residents' council, decision of 2026-03-02).")
+        )
     Community.objects.select_for_update().filter(pk=community.pk).first()  # versions in turn
     last = PointsRule.objects.filter(community=community).order_by("-version").first()
     rule = PointsRule.objects.create(
@@ -446,15 +556,21 @@ def points_credit_for_hours(*, entry: HourEntry, actor: User) -> PointsEntry:
     _require(actor, community, STAFF_ROLES, "credit points")
     entry = HourEntry.objects.select_related("activity").get(pk=entry.pk)
     if entry.kind != EntryKind.CREDIT or entry.status != HourStatus.VERIFIED:
-        raise LedgerError("Points are credited only for verified hours.")
+        raise LedgerError(_("Points are credited only for verified hours."))
     if HourEntry.objects.filter(reverses=entry).exists():
-        raise LedgerError(f"Hour entry {entry.pk} has been reversed: it earns no points.")
+        raise LedgerError(
+            _("Hour entry %(entry)s has been reversed: it earns no points.") % {"entry": entry.pk}
+        )
     rule = points_rule_current(community)
     if rule is None:
-        raise LedgerError(f"{community} has published no points rules yet.")
+        raise LedgerError(
+            _("%(community)s has published no points rules yet.") % {"community": str(community)}
+        )
     _lock_account(resident)
     if PointsEntry.objects.filter(hour_entry=entry, kind=PointsKind.CREDIT).exists():
-        raise AlreadyCredited(f"Hour entry {entry.pk} has already earned points.")
+        raise AlreadyCredited(
+            _("Hour entry %(entry)s has already earned points.") % {"entry": entry.pk}
+        )
     earned = points_for(entry, rule)
     credited = earned
     reason = ""
@@ -462,10 +578,15 @@ def points_credit_for_hours(*, entry: HourEntry, actor: User) -> PointsEntry:
         room = max(rule.cap - points_balance(resident), Decimal(0))
         credited = min(earned, room)
         if credited < earned:
-            reason = (
-                f"cap of {rule.cap} points (rules v{rule.version}): "
-                f"{earned - credited} of {earned} points not credited"
-            )
+            reason = _(
+                "Cap of %(cap)s points (rules version %(version)s): "
+                "%(left_out)s of %(earned)s points not credited."
+            ) % {
+                "cap": rule.cap,
+                "version": rule.version,
+                "left_out": earned - credited,
+                "earned": earned,
+            }
     points = PointsEntry(
         community=community,
         resident=resident,
@@ -480,7 +601,9 @@ def points_credit_for_hours(*, entry: HourEntry, actor: User) -> PointsEntry:
         with transaction.atomic():
             points.save()
     except IntegrityError:
-        raise AlreadyCredited(f"Hour entry {entry.pk} has already earned points.") from None
+        raise AlreadyCredited(
+            _("Hour entry %(entry)s has already earned points.") % {"entry": entry.pk}
+        ) from None
     _audit(
         actor=actor,
         action=AuditAction.CREATE,
@@ -506,22 +629,35 @@ def points_reverse(*, entry: PointsEntry, reason: str, actor: User) -> PointsEnt
     _require(actor, community, STAFF_ROLES, "reverse points")
     reason = reason.strip()
     if not reason:
-        raise LedgerError("A reversal needs a reason.")
+        raise LedgerError(_("A reversal needs a reason."))
     _lock_account(resident)
     entry = PointsEntry.objects.get(pk=entry.pk)
     if entry.kind == PointsKind.REDEMPTION:
-        raise LedgerError("A redemption is undone by cancelling it (redemption_cancel).")
+        raise LedgerError(_("A redemption is undone by cancelling it, not by a reversal."))
     if entry.kind != PointsKind.CREDIT:
-        raise LedgerError("A reversal is not reversed again.")
+        raise LedgerError(_("A reversal is not reversed again."))
     if PointsEntry.objects.filter(reverses=entry).exists():
-        raise LedgerError(f"Points entry {entry.pk} has already been reversed.")
+        raise LedgerError(
+            _("Points entry %(entry)s has already been reversed.") % {"entry": entry.pk}
+        )
     if entry.amount == 0:
-        raise LedgerError(f"Points entry {entry.pk} credited nothing: there is nothing to reverse.")
+        raise LedgerError(
+            _("Points entry %(entry)s credited nothing: there is nothing to reverse.")
+            % {"entry": entry.pk}
+        )
     balance = points_balance(resident)
     if balance - entry.amount < 0:
         raise InsufficientPoints(
-            f"Reversing {entry.amount} points would leave {resident.name} with "
-            f"{balance - entry.amount} (balance {balance}); a balance may not go below zero."
+            _(
+                "Reversing %(points)s points would leave %(name)s with %(left)s "
+                "(balance %(balance)s); a balance may not go below zero."
+            )
+            % {
+                "points": entry.amount,
+                "name": resident.name,
+                "left": balance - entry.amount,
+                "balance": balance,
+            }
         )
     reversal = PointsEntry(
         community=community,
@@ -538,7 +674,9 @@ def points_reverse(*, entry: PointsEntry, reason: str, actor: User) -> PointsEnt
         with transaction.atomic():
             reversal.save()
     except IntegrityError:
-        raise LedgerError(f"Points entry {entry.pk} has already been reversed.") from None
+        raise LedgerError(
+            _("Points entry %(entry)s has already been reversed.") % {"entry": entry.pk}
+        ) from None
     _audit(
         actor=actor,
         action=AuditAction.CHANGE,
@@ -558,19 +696,31 @@ def reward_redeem(*, resident: Resident, reward: Reward, quantity: int, actor: U
     if resident.user_id is None or resident.user_id != actor.pk:
         _require(actor, community, ORGANISER_ROLES, "redeem points")
     if quantity < 1:
-        raise LedgerError("Redeem at least one.")
+        raise LedgerError(_("Redeem at least one."))
     _lock_account(resident)
     reward = Reward.objects.select_for_update().get(pk=reward.pk)
     if reward.community_id != community.pk:
-        raise LedgerError(f"“{reward.name}” is not offered in {community}.")
+        raise LedgerError(
+            _("“%(reward)s” is not offered in %(community)s.")
+            % {"reward": reward.name, "community": str(community)}
+        )
     if not reward.active:
-        raise LedgerError(f"“{reward.name}” is no longer offered.")
+        raise LedgerError(_("“%(reward)s” is no longer offered.") % {"reward": reward.name})
     cost = (reward.cost * quantity).quantize(CENT)
     balance = points_balance(resident)
     if balance < cost:
         raise InsufficientPoints(
-            f"Not enough points (余额不足): {resident.name} holds {balance} points; "
-            f"{quantity} × “{reward.name}” costs {cost}."
+            _(
+                "Not enough points: %(name)s holds %(balance)s points; "
+                "%(quantity)s × “%(reward)s” costs %(cost)s."
+            )
+            % {
+                "name": resident.name,
+                "balance": balance,
+                "quantity": quantity,
+                "reward": reward.name,
+                "cost": cost,
+            }
         )
     if reward.stock is not None:
         taken = Reward.objects.filter(pk=reward.pk, stock__gte=quantity).update(
@@ -578,7 +728,8 @@ def reward_redeem(*, resident: Resident, reward: Reward, quantity: int, actor: U
         )
         if taken != 1:
             raise OutOfStock(
-                f"Only {reward.stock} of “{reward.name}” in stock; {quantity} asked for."
+                _("Only %(stock)s of “%(reward)s” in stock; %(quantity)s asked for.")
+                % {"stock": reward.stock, "reward": reward.name, "quantity": quantity}
             )
     redemption = Redemption.objects.create(
         community=community,
@@ -621,11 +772,11 @@ def redemption_cancel(*, redemption: Redemption, reason: str, actor: User) -> Re
     _require(actor, community, STAFF_ROLES, "cancel a redemption")
     reason = reason.strip()
     if not reason:
-        raise LedgerError("A cancellation needs a reason.")
+        raise LedgerError(_("A cancellation needs a reason."))
     _lock_account(resident)
     redemption = Redemption.objects.select_for_update().get(pk=redemption.pk)
     if redemption.cancelled_at is not None:
-        raise LedgerError("This redemption has already been cancelled.")
+        raise LedgerError(_("This redemption has already been cancelled."))
     spent = PointsEntry.objects.get(redemption=redemption, kind=PointsKind.REDEMPTION)
     PointsEntry.objects.create(
         community=community,

@@ -2,7 +2,8 @@
 verification, crediting, certificates, points rules and rewards.
 
 Each view asks its access helper first, then calls one service, then renders or redirects. The
-services' refusals are in English for the log; `refusal` gives people a translated message.
+services refuse with a whole sentence translated into the active language; `refusal` picks what
+people are shown.
 """
 
 from __future__ import annotations
@@ -55,14 +56,17 @@ LIST_LIMIT = 100
 
 
 def refusal(error: LedgerError) -> str:
-    """A translated message for a refusal of the ledger services."""
+    """A translated message for a refusal of the ledger services.
+
+    A resident redeeming is told plainly about the balance or the stock; any other refusal is the
+    service's own sentence, already translated."""
     if isinstance(error, InsufficientPoints):
         return _("Not enough points for this reward: your balance does not cover it.")
     if isinstance(error, OutOfStock):
         return _("Not enough of this reward is left in stock.")
     if isinstance(error, AlreadyCredited):
         return _("This has already been credited; nothing was changed.")
-    return _("The ledger refused this: %(reason)s") % {"reason": str(error)}
+    return str(error)
 
 
 def own_resident(user: User, community: Community) -> Resident | None:

@@ -5,9 +5,16 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from peiban.activities.models import Activity, Attendance
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Any:
+    """The ledger's refusals are translated; the tests read them in English."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

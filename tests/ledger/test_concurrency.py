@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 from django.db import OperationalError, connections
 from django.db.models import Sum
+from django.utils import translation
 
 from peiban.ledger.models import PointsEntry, Redemption, Reward
 from peiban.ledger.selectors import points_balance
@@ -59,6 +60,8 @@ def test_it_lets_only_one_of_eight_concurrent_redemptions_through(world, registr
 
     def redeem() -> None:
         outcome = "not run"
+        # A thread does not inherit the test's active language: read the refusals in English too.
+        translation.activate("en")
         try:
             barrier.wait(timeout=30)
             for _attempt in range(200):
@@ -77,6 +80,7 @@ def test_it_lets_only_one_of_eight_concurrent_redemptions_through(world, registr
                     continue
                 break
         finally:
+            translation.deactivate()
             connections.close_all()
         with lock:
             outcomes.append(outcome)
