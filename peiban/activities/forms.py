@@ -1,15 +1,26 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from peiban.activities.models import ActivityKind, Registration
+from peiban.places.models import Community, PublicSpace
 
 
 class ActivityForm(forms.Form):
+    def __init__(self, *args: Any, community: Community, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        spaces = PublicSpace.objects.filter(community=community, usable_for_activities=True)
+        field = self.fields["place"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = spaces.order_by("name")
+        if not spaces.exists():
+            del self.fields["place"]
+
     title = forms.CharField(label=_("Title"), max_length=120)
     kind = forms.ChoiceField(
         label=_("Kind of activity"), choices=ActivityKind.choices, initial=ActivityKind.THEMED
@@ -36,6 +47,12 @@ class ActivityForm(forms.Form):
         choices=Registration.choices,
         initial=Registration.OPEN,
         widget=forms.RadioSelect,
+    )
+    place = forms.ModelChoiceField(
+        label=_("Public space"),
+        queryset=PublicSpace.objects.none(),
+        required=False,
+        empty_label=_("Another place (write it below)"),
     )
     place_text = forms.CharField(
         label=_("Where"),

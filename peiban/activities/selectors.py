@@ -25,7 +25,7 @@ def get_activity_for_user(
     """The user's access to the community and the activity `pk` in it, or a 404."""
     access = get_community_access(user, community_ref, need=need)
     activity = (
-        Activity.objects.select_related("community__organisation", "organiser_resident")
+        Activity.objects.select_related("community__organisation", "organiser_resident", "place")
         .filter(community=access.community, pk=pk)
         .first()
     )

@@ -88,7 +88,7 @@ def activity_list(request: HttpRequest, community: str) -> HttpResponse:
 def activity_new(request: HttpRequest, community: str) -> HttpResponse:
     access = get_community_access(request.user, community, need=Can.RECORDS)
     user = signed_in(request)
-    form = ActivityForm(request.POST or None)
+    form = ActivityForm(request.POST or None, community=access.community)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         starts_at = timezone.make_aware(datetime.combine(data["date"], data["time"]))
@@ -113,6 +113,7 @@ def activity_new(request: HttpRequest, community: str) -> HttpResponse:
                 organiser_resident=organiser,
                 capacity=data["capacity"],
                 registration=data["registration"],
+                place=data.get("place"),
                 place_text=data["place_text"],
                 description=data["description"],
                 actor=user,

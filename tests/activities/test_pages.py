@@ -111,6 +111,29 @@ def test_staff_create_a_staff_activity(world: Any, login: Any) -> None:
     assert timezone.localtime(activity.starts_at).strftime("%H:%M") == "09:30"
 
 
+def test_an_activity_is_held_in_a_public_space_of_the_community(world: Any, login: Any) -> None:
+    from peiban.places.models import PublicSpace
+
+    square = PublicSpace.objects.create(
+        community=world.community, name="中心广场", usable_for_activities=True
+    )
+    PublicSpace.objects.create(community=world.community, name="地下车库")  # not for activities
+    far = PublicSpace.objects.create(
+        community=world.other_community, name="别的广场", usable_for_activities=True
+    )
+    client = login(world.staff)
+    page = client.get(url("new")).content.decode()
+    assert "中心广场" in page
+    assert "地下车库" not in page
+    assert "别的广场" not in page
+    response = client.post(url("new"), _form(place=str(far.pk)))
+    assert response.status_code == 200  # another community's square is not a choice
+    client.post(url("new"), _form(place=str(square.pk), place_text=""))
+    activity = Activity.objects.get(title="中秋游园会")
+    assert activity.place == square
+    assert "中心广场" in client.get(url("detail", activity)).content.decode()
+
+
 def test_leader_creates_as_resident_organiser(
     world: Any, login: Any, leader_resident: Resident
 ) -> None:
