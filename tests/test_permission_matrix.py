@@ -327,6 +327,7 @@ API: dict[str, set[str]] = {
     "POST /api/v1/communities/{ref}/activities/{pk}/signup": PARTICIPATE,
     "POST /api/v1/communities/{ref}/activities/{pk}/check-in": PARTICIPATE,
     "GET /api/v1/communities/{ref}/me/volunteering": PARTICIPATE,
+    "GET /api/v1/communities/{ref}/me/activities": PARTICIPATE,
     "POST /api/v1/communities/{ref}/rewards/{pk}/redeem": PARTICIPATE,
     "GET /api/v1/notifications": ALL,
     "POST /api/v1/notifications/read": ALL,

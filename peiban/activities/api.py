@@ -12,6 +12,7 @@ from peiban.activities.models import Activity
 from peiban.activities.selectors import (
     activities_for_community,
     get_activity_for_user,
+    my_activities,
     resident_for_user,
 )
 from peiban.activities.services import ActivityError, attendance_check_in, signup_register
@@ -40,6 +41,23 @@ class ActivityOut(Schema):
 class SignupOut(Schema):
     activity: int
     status: str
+
+
+class MySignupOut(Schema):
+    activity: ActivityOut
+    status: str
+
+
+class MyAttendanceOut(Schema):
+    activity: ActivityOut
+    checked_in_at: datetime
+    checked_out_at: datetime | None
+    volunteer: bool
+
+
+class MyActivitiesOut(Schema):
+    upcoming: list[MySignupOut]
+    attended: list[MyAttendanceOut]
 
 
 class CheckInIn(Schema):
@@ -132,3 +150,27 @@ def activity_check_in(
     except ActivityError as error:
         raise ApiError(422, "refused", str(error)) from None
     return {"activity": activity.pk, "checked_in_at": attendance.checked_in_at, "created": created}
+
+
+@router.get(
+    "/communities/{ref}/me/activities",
+    response=MyActivitiesOut,
+    summary="My registrations to come and the activities I took part in",
+)
+def me_activities(request: HttpRequest, ref: str) -> dict[str, object]:
+    access = get_community_access(request.user, ref, need=Can.PARTICIPATE)
+    mine = my_activities(_own_resident(request, access))
+    return {
+        "upcoming": [
+            {"activity": _activity(s.activity), "status": s.status} for s in mine.upcoming
+        ],
+        "attended": [
+            {
+                "activity": _activity(a.activity),
+                "checked_in_at": a.checked_in_at,
+                "checked_out_at": a.checked_out_at,
+                "volunteer": a.volunteer,
+            }
+            for a in mine.attended
+        ],
+    }

@@ -155,3 +155,36 @@ def volunteers_at(activity: Activity) -> list[Attendance]:
         .select_related("resident__household__dwelling")
         .order_by(F("checked_out_at").asc(nulls_first=True), "checked_in_at", "id")
     )
+
+
+MY_PAST_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class MyActivities:
+    """A resident's own registrations still to come and the activities they took part in."""
+
+    upcoming: list[Signup]
+    attended: list[Attendance]
+
+
+def my_activities(resident: Resident) -> MyActivities:
+    """Two queries: registrations for activities not yet over, then the latest attendance."""
+    now = timezone.now()
+    return MyActivities(
+        upcoming=list(
+            Signup.objects.filter(
+                resident=resident,
+                status__in=(SignupStatus.REGISTERED, SignupStatus.WAITING),
+                activity__ends_at__gt=now,
+                activity__cancelled_at__isnull=True,
+            )
+            .select_related("activity")
+            .order_by("activity__starts_at", "id")
+        ),
+        attended=list(
+            Attendance.objects.filter(resident=resident)
+            .select_related("activity")
+            .order_by("-checked_in_at", "-id")[:MY_PAST_LIMIT]
+        ),
+    )

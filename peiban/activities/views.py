@@ -33,6 +33,7 @@ from peiban.activities.selectors import (
     door_search,
     feedback_comments,
     get_activity_for_user,
+    my_activities,
     my_participation,
     resident_for_user,
     summary_draft,
@@ -73,12 +74,14 @@ def _door(activity: Activity, query: str = "") -> HttpResponse:
 @login_required
 def activity_list(request: HttpRequest, community: str) -> HttpResponse:
     access = get_community_access(request.user, community, need=Can.PARTICIPATE)
+    resident = resident_for_user(request.user, access.community)
     return render(
         request,
         "activities/list.html",
         {
             "community": access.community,
             **activities_for_community(access.community),
+            "mine": my_activities(resident) if resident is not None else None,
             "can_organise": access.can(Can.RECORDS),
         },
     )

@@ -156,3 +156,37 @@ def test_redeeming_through_the_api(
         headers=headers,
     )
     assert missing.status_code == 404
+
+
+def test_my_activities_lists_registrations_to_come_and_what_i_attended(
+    world: Any, linked: Resident, django_assert_max_num_queries: Any
+) -> None:
+    coming = new_activity(world, title="重阳节")
+    Signup.objects.create(activity=coming, resident=linked, status="registered")
+    over = new_activity(
+        world,
+        title="读书会",
+        starts_at=timezone.now() - timedelta(days=3),
+        ends_at=timezone.now() - timedelta(days=3) + timedelta(hours=2),
+    )
+    Attendance.objects.create(
+        activity=over, resident=linked, checked_in_at=over.starts_at, volunteer=True
+    )
+    other = Resident.objects.create(community=world.community, name="别人")
+    Signup.objects.create(activity=coming, resident=other, status="waiting")
+    client = Client(headers=bearer(world.resident))
+    with django_assert_max_num_queries(8):
+        response = client.get(f"{BASE}/me/activities")
+    body = response.json()
+    assert [(s["activity"]["title"], s["status"]) for s in body["upcoming"]] == [
+        ("重阳节", "registered")
+    ]
+    assert [(a["activity"]["title"], a["volunteer"]) for a in body["attended"]] == [
+        ("读书会", True)
+    ]
+
+
+def test_my_activities_needs_a_linked_account(world: Any) -> None:
+    response = Client(headers=bearer(world.resident)).get(f"{BASE}/me/activities")
+    assert response.status_code == 422
+    assert response.json()["code"] == "not_linked"

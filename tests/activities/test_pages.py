@@ -162,6 +162,16 @@ def test_new_refused(world: Any, login: Any, persona: str) -> None:
 # --- Detail, registration, feedback ----------------------------------------------------------------
 
 
+def test_the_list_shows_my_activities_to_a_linked_resident(
+    world: Any, login: Any, linked: Resident
+) -> None:
+    coming = make_activity(world, title="重阳节")
+    Signup.objects.create(activity=coming, resident=linked, status="waiting")
+    page = login(world.resident).get(url("list")).content.decode()
+    assert f'data-my-upcoming="{coming.pk}"' in page
+    assert "data-mine" not in login(world.staff).get(url("list")).content.decode()
+
+
 def test_resident_registers_and_cancels(world: Any, login: Any, linked: Resident) -> None:
     activity = make_activity(world)
     client = login(world.resident)
