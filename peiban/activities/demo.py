@@ -157,7 +157,7 @@ class _Year:
             )
             self.checked_in += 1
             if volunteer:
-                attendance_check_out(
+                attendance = attendance_check_out(
                     attendance=attendance,
                     actor=self.staff,
                     at=activity.ends_at + timedelta(minutes=self.rng.choice((0, 15, 30))),

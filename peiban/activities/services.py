@@ -364,27 +364,26 @@ def attendance_check_out(
     """Record when a resident left; not before they came, and only once (the row is locked, so
     two phones checking the same volunteer out at once record one time)."""
     at = at or timezone.now()
-    attendance = (
+    locked = (
         Attendance.objects.select_for_update()
         .select_related("resident", "activity__community__organisation")
         .get(pk=attendance.pk)
     )
-    if attendance.checked_out_at is not None:
-        raise ActivityError(
-            _("%(name)s has already checked out.") % {"name": attendance.resident.name}
-        )
-    if at < attendance.checked_in_at:
+    if locked.checked_out_at is not None:
+        raise ActivityError(_("%(name)s has already checked out.") % {"name": locked.resident.name})
+    if at < locked.checked_in_at:
         raise ActivityError(_("Checking out cannot come before checking in."))
-    attendance.checked_out_at = at
-    attendance.save(update_fields=["checked_out_at"])
+    locked.checked_out_at = at
+    locked.save(update_fields=["checked_out_at"])
     audit_record(
         actor=actor,
         action=AuditAction.CHANGE,
-        subject=attendance,
-        organisation=attendance.activity.community.organisation,
+        subject=locked,
+        organisation=locked.activity.community.organisation,
         detail={"checked_out": True},
     )
-    return attendance
+    attendance.checked_out_at = at  # the caller's copy agrees with the row
+    return locked
 
 
 # --- Newcomers -----------------------------------------------------------------------------------
