@@ -27,6 +27,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
 
     import bench.bench_activities
+    import bench.bench_chats
     import bench.bench_core
     import bench.bench_needs
     import bench.bench_places  # noqa: F401 - the imports register the benchmarks

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "peiban.needs",
     "peiban.activities",
     "peiban.ledger",
+    "peiban.groups",
+    "peiban.chats",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -237,3 +239,6 @@ CJK_FONT_DIR = env_str("PEIBAN_CJK_FONT_DIR")
 
 # Size of the fictional demo compound, in buildings (20 gives about 3,800 dwellings).
 DEMO_BUILDINGS = env_int("PEIBAN_DEMO_BUILDINGS", default=20, minimum=1, maximum=200)
+
+# How long chat messages proposed as needs wait for review before they are purged (hours).
+CHAT_RETENTION_HOURS = env_int("PEIBAN_CHAT_RETENTION_HOURS", default=72, minimum=1, maximum=720)

@@ -22,7 +22,9 @@ urlpatterns = [
     path("org/", include("peiban.core.org_urls")),
     path("", include("peiban.ledger.urls")),
     path("", include("peiban.activities.urls")),
+    path("", include("peiban.groups.urls")),
     path("", include("peiban.needs.urls")),
+    path("", include("peiban.chats.urls")),
     path("", include("peiban.places.urls")),
     path("", include("peiban.core.urls")),
 ]

@@ -139,6 +139,19 @@ def need(w: World, r: Registry) -> dict[str, Any]:
     return {"community": w.community.slug, "pk": private_need(w, r).pk}
 
 
+def survey_form(w: World, r: Registry) -> dict[str, Any]:
+    from peiban.surveys.questionnaires import needs_xlsform
+    from peiban.surveys.services import form_import
+    from peiban.surveys.xlsform import read_xlsform
+
+    form = form_import(community=w.community, parsed=read_xlsform(needs_xlsform())).form
+    return {"community": w.community.slug, "pk": form.pk}
+
+
+def survey_dwelling(w: World, r: Registry) -> dict[str, Any]:
+    return {**survey_form(w, r), "dwelling": r.dwelling.pk}
+
+
 def attachment(w: World, r: Registry) -> dict[str, Any]:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -164,6 +177,18 @@ def organisation(w: World, r: Registry) -> dict[str, Any]:
     return {"org": w.organisation.slug}
 
 
+def chat_proposal(w: World, r: Registry) -> dict[str, Any]:
+    from peiban.chats.models import Proposal
+    from peiban.chats.parsing import parse_chat
+    from peiban.chats.services import chat_intake
+
+    chat = "2026-05-03 08:12 张阿姨: 3栋的电梯又坏了，老人下不了楼"
+    chat_intake(community=w.community, messages=parse_chat(chat), actor=w.staff)
+    found = Proposal.objects.filter(community=w.community).first()
+    assert found is not None
+    return {"community": w.community.slug, "pk": found.pk}
+
+
 def org_community(w: World, r: Registry) -> dict[str, Any]:
     return {"org": w.organisation.slug, "community": w.community.slug}
 
@@ -171,6 +196,161 @@ def org_community(w: World, r: Registry) -> dict[str, Any]:
 def org_member(w: World, r: Registry) -> dict[str, Any]:
     membership = Membership.objects.get(organisation=w.organisation, user=w.viewer)
     return {"org": w.organisation.slug, "pk": membership.pk}
+
+
+def indicator_project(w: World, r: Registry) -> dict[str, Any]:
+    from datetime import date
+
+    from peiban.indicators.services import project_create
+
+    made = project_create(
+        organisation=w.organisation,
+        name="街道购买服务",
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2026, 12, 31),
+        communities=[w.community],
+        targets={"activities_held": 24},
+        actor=w.admin,
+    )
+    return {"org": w.organisation.slug, "pk": made.pk}
+
+
+def self_organisation(w: World, r: Registry) -> Any:
+    """A group led by the leader persona's resident, with the resident persona as a member."""
+    from datetime import date
+
+    from peiban.groups.services import group_create, member_add
+    from peiban.places.models import Resident
+
+    made = group_create(
+        community=w.community,
+        name="广场舞队",
+        kind="interest",
+        founded_on=date(2025, 1, 1),
+        actor=w.staff,
+    )
+    leader = Resident.objects.create(community=w.community, name="彭女士", user=w.leader)
+    member = Resident.objects.create(community=w.community, name="赵大爷", user=w.resident)
+    member_add(group=made, resident=leader, role="leader", actor=w.staff)
+    member_add(group=made, resident=member, actor=w.staff)
+    return made
+
+
+def group(w: World, r: Registry) -> dict[str, Any]:
+    return {"community": w.community.slug, "pk": self_organisation(w, r).pk}
+
+
+def micro_project(w: World, r: Registry) -> dict[str, Any]:
+    from peiban.groups.services import project_propose
+
+    made = project_propose(
+        community=w.community,
+        title="楼道微改造",
+        goal="邻里角",
+        funding_source="ngo",
+        group=self_organisation(w, r),
+        actor=w.staff,
+    )
+    return {"community": w.community.slug, "pk": made.pk}
+
+
+def missing_in_group(key: str) -> Kwargs:
+    return lambda w, r: {**group(w, r), key: 999999}
+
+
+def missing_in_project(key: str) -> Kwargs:
+    return lambda w, r: {**micro_project(w, r), key: 999999}
+
+
+COMMUNITY = {"admin", "staff", "leader", "resident", "viewer"}
+
+
+def council_motion(w: World, r: Registry) -> Any:
+    """A motion put at a resident council's meeting."""
+    from django.utils import timezone
+
+    from peiban.councils.services import body_create, meeting_schedule, motion_propose
+
+    body = body_create(community=w.community, kind="resident_council", name="议事会", actor=w.staff)
+    meeting = meeting_schedule(body=body, title="议事会", starts_at=timezone.now(), actor=w.staff)
+    return motion_propose(meeting=meeting, action="清理楼道堆物", actor=w.staff)
+
+
+def owners_vote(w: World, *, opened: bool) -> Any:
+    """An owners' vote being prepared, or (`opened`) open with the registry as electorate."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from peiban.councils.services import assembly_create, assembly_open
+
+    now = timezone.now()
+    made = assembly_create(
+        community=w.community,
+        title="更换物业",
+        matter=4,
+        question="是否更换物业？",
+        opens_at=now - timedelta(hours=1),
+        closes_at=now + timedelta(days=1),
+        actor=w.staff,
+    )
+    if opened:
+        assembly_open(assembly=made, actor=w.staff)
+    return made
+
+
+def motion(w: World, r: Registry) -> dict[str, Any]:
+    return {"community": w.community.slug, "pk": council_motion(w, r).pk}
+
+
+def meeting(w: World, r: Registry) -> dict[str, Any]:
+    return {"community": w.community.slug, "pk": council_motion(w, r).meeting_id}
+
+
+def council_body(w: World, r: Registry) -> dict[str, Any]:
+    return {"community": w.community.slug, "body": council_motion(w, r).meeting.body_id}
+
+
+def draft_vote(w: World, r: Registry) -> dict[str, Any]:
+    return {"community": w.community.slug, "pk": owners_vote(w, opened=False).pk}
+
+
+def consent_case(w: World, r: Registry) -> dict[str, Any]:
+    from peiban.councils.services import consent_case_open
+    from peiban.places.models import Dwelling
+
+    neighbour = Dwelling.objects.create(
+        community=w.community, building=r.building, unit="2", room="201", floor=2
+    )
+    made = consent_case_open(
+        dwelling=r.dwelling, purpose="理发店", affected=[neighbour], actor=w.staff
+    )
+    return {"community": w.community.slug, "pk": made.pk}
+
+
+def poll(w: World, r: Registry) -> dict[str, Any]:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from peiban.councils.services import poll_create
+
+    made = poll_create(
+        community=w.community,
+        question="几点关门？",
+        options=["20:00", "21:00"],
+        closes_at=timezone.now() + timedelta(days=1),
+        actor=w.staff,
+    )
+    return {"community": w.community.slug, "pk": made.pk}
+
+
+def proposal(w: World, r: Registry) -> dict[str, Any]:
+    from peiban.councils.services import proposal_create
+
+    body = council_motion(w, r).meeting.body
+    made = proposal_create(body=body, action="设快递存放点", actor=w.staff)
+    return {"community": w.community.slug, "pk": made.pk}
 
 
 # url name: (method, kwargs, POST data, personas allowed)
@@ -206,6 +386,15 @@ PAGES: dict[str, tuple[str, Kwargs, Any, set[str]]] = {
     "needs:letter-posted": ("post", letter, {"where": "公告栏"}, EDIT),
     "needs:recognition": ("post", need, {}, EDIT),
     "needs:help": ("post", need, {"message": "我会修"}, EDIT),
+    "chats:intake": ("get", community, {}, EDIT),
+    "chats:demo-text": ("get", community, {}, EDIT),
+    "chats:proposals": ("get", community, {}, RECORDS),
+    "chats:confirm": ("post", chat_proposal, {}, EDIT),
+    "chats:dismiss": ("post", chat_proposal, {}, EDIT),
+    "chats:model": ("get", community, {}, EDIT),
+    "chats:train": ("post", community, {}, EDIT),
+    "chats:alerts": ("get", community, {}, AGGREGATES),
+    "chats:need-messages": ("get", need, {}, EDIT),  # a private need: leaders may not see it
     "activities:list": ("get", community, {}, PARTICIPATE),
     "activities:new": ("get", community, {}, RECORDS),
     "activities:detail": ("get", upcoming_activity, {}, PARTICIPATE),
@@ -273,6 +462,38 @@ PAGES: dict[str, tuple[str, Kwargs, Any, set[str]]] = {
         {},
         set(),
     ),
+    "groups:list": ("get", community, {}, PARTICIPATE),
+    "groups:overview": ("get", community, {}, AGGREGATES),
+    "groups:new": ("get", community, {}, EDIT),
+    "groups:detail": ("get", group, {}, PARTICIPATE),
+    "groups:members": ("get", group, {}, PARTICIPATE),
+    # Acting on a missing row is a 404 for everybody; who may act on a real one: tests/groups.
+    "groups:member-leave": ("post", missing_in_group("member"), {}, set()),
+    "groups:member-role": ("post", missing_in_group("member"), {}, set()),
+    "groups:meetings": ("get", group, {}, PARTICIPATE),
+    "groups:fund": ("get", group, {}, PARTICIPATE),
+    "groups:fund-reverse": ("post", missing_in_group("entry"), {}, set()),
+    "groups:plan": ("get", group, {}, PARTICIPATE),
+    "groups:coaching": ("post", group, {}, EDIT),
+    "groups:training": ("post", group, {}, EDIT),
+    "groups:milestone": ("post", group, {}, EDIT),
+    "groups:milestone-reached": ("post", missing_in_group("milestone"), {}, set()),
+    "groups:kind": ("post", group, {}, EDIT),
+    "groups:rules": ("get", group, {}, PARTICIPATE),
+    "groups:stage": ("get", group, {}, PARTICIPATE),
+    "groups:assessments": ("get", group, {}, RECORDS),
+    "groups:fund-settings": ("get", community, {}, EDIT),
+    "groups:projects": ("get", community, {}, PARTICIPATE),
+    "groups:project-new": ("get", community, {}, PARTICIPATE),
+    "groups:project": ("get", micro_project, {}, PARTICIPATE),
+    "groups:project-line": ("post", micro_project, {}, RECORDS),
+    "groups:project-expense": ("post", micro_project, {}, RECORDS),
+    "groups:project-expense-reverse": ("post", missing_in_project("expense"), {}, set()),
+    "groups:receipt": ("get", missing_in_project("expense"), {}, set()),
+    "groups:project-log": ("post", micro_project, {}, RECORDS),
+    "groups:project-complete": ("post", micro_project, {}, RECORDS),
+    "groups:project-decide": ("post", micro_project, {}, EDIT),
+    "groups:project-evaluate": ("post", micro_project, {}, PARTICIPATE),
     "org:home": ("get", organisation, {}, ORG_ADMIN),
     "org:audit": ("get", organisation, {}, ORG_ADMIN),
     "org:community-new": ("get", organisation, {}, ORG_ADMIN),
@@ -289,6 +510,7 @@ PAGES: dict[str, tuple[str, Kwargs, Any, set[str]]] = {
         {"reason": "x"},
         EDIT,
     ),
+    # A missing turn or decision is a 404 for everybody; who may act: tests/councils.
 }
 
 # Pages whose object belongs to one user: only the owner reaches it.
@@ -395,6 +617,12 @@ def test_a_token_can_be_revoked_only_by_its_owner(world: World) -> None:
 
 def api_path(template: str, world: World, registry: Registry) -> str:
     path = template.replace("{ref}", world.community.slug)
+    if "/assemblies/{pk}" in path:
+        # Drafts are for staff only; counting, entering and closing need an open vote.
+        opened = not path.endswith("/assemblies/{pk}")
+        return path.replace("{pk}", str(owners_vote(world, opened=opened).pk))
+    if "/motions/{pk}" in path:
+        return path.replace("{pk}", str(council_motion(world, registry).pk))
     if "/activities/{pk}" in path:
         from tests.activities.test_registration import make_activity
 
@@ -454,6 +682,15 @@ def api_call(client: Client, method: str, path: str, headers: dict[str, str]) ->
             "description": "x",
             "message": "我会修",
         }
+        return client.post(path, body, content_type="application/json", headers=headers).status_code
+    if path.endswith("/paper-ballots"):
+        from peiban.councils.models import Voter
+
+        voter = Voter.objects.filter(assembly_id=int(path.split("/")[6])).first()
+        body = {"voter": voter.pk if voter else 0, "opinion": "yes"}
+        return client.post(path, body, content_type="application/json", headers=headers).status_code
+    if path.endswith("/vote"):
+        body = {"votes_for": 1, "votes_against": 0, "abstentions": 0}
         return client.post(path, body, content_type="application/json", headers=headers).status_code
     if path.endswith("/notifications/read"):
         return client.post(path, headers=headers).status_code

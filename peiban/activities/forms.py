@@ -4,16 +4,30 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from peiban.activities.models import ActivityKind, Registration
+from peiban.groups.models import SelfOrganisation
 from peiban.places.models import Community, PublicSpace
 
 
 class ActivityForm(forms.Form):
-    def __init__(self, *args: Any, community: Community, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        community: Community,
+        groups: QuerySet[SelfOrganisation] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        group_field = self.fields["group"]
+        assert isinstance(group_field, forms.ModelChoiceField)
+        if groups is None or not groups.exists():
+            del self.fields["group"]
+        else:
+            group_field.queryset = groups
         spaces = PublicSpace.objects.filter(community=community, usable_for_activities=True)
         field = self.fields["place"]
         assert isinstance(field, forms.ModelChoiceField)
@@ -22,6 +36,13 @@ class ActivityForm(forms.Form):
             del self.fields["place"]
 
     title = forms.CharField(label=_("Title"), max_length=120)
+    group = forms.ModelChoiceField(
+        label=_("Organised by a self-organisation"),
+        queryset=SelfOrganisation.objects.none(),
+        required=False,
+        empty_label=_("No, I organise it myself"),
+        help_text=_("Activities a group runs itself show how far it has grown."),
+    )
     kind = forms.ChoiceField(
         label=_("Kind of activity"), choices=ActivityKind.choices, initial=ActivityKind.THEMED
     )

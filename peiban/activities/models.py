@@ -62,8 +62,14 @@ class Activity(models.Model):
     organiser_resident = models.ForeignKey(
         Resident, on_delete=models.SET_NULL, null=True, blank=True, related_name="organised"
     )
-    # The self-organisation arrives with the groups area; its id is kept here until then.
-    organiser_group_ref = models.CharField(max_length=64, blank=True)
+    organiser_group = models.ForeignKey(
+        "groups.SelfOrganisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("self-organisation"),
+    )
     place = models.ForeignKey(
         PublicSpace, on_delete=models.SET_NULL, null=True, blank=True, related_name="activities"
     )

@@ -2,7 +2,8 @@
 
 Each resident's highest stage: known → participant (≥ 1 attendance) → regular (≥ 3 attendances
 within 90 days) → volunteer (gave recorded time) → leader (organised an activity or led a need) →
-organiser (leads a self-organisation; that area is not built yet, so nobody reaches it today).
+organiser (leads or deputises a self-organisation of the community; the date is the day they
+first took that role).
 The date each stage was first reached is computed too, for conversions and the time between them.
 """
 
@@ -14,6 +15,7 @@ from typing import Any
 
 from django.db.models import (
     Count,
+    DateField,
     DateTimeField,
     Exists,
     F,
@@ -21,12 +23,12 @@ from django.db.models import (
     OuterRef,
     QuerySet,
     Subquery,
-    Value,
 )
 from django.db.models.functions import Coalesce, Least
 from django.utils.translation import gettext_lazy as _
 
 from peiban.activities.models import Activity, Attendance
+from peiban.groups.models import LEADING_ROLES, GroupMember
 from peiban.needs.models import Need
 from peiban.places.models import Community, Resident
 
@@ -84,7 +86,16 @@ def ladder(community: Community) -> QuerySet[Resident]:
             leader_at=Least(
                 Coalesce(F("organised_at"), F("led_at")), Coalesce(F("led_at"), F("organised_at"))
             ),
-            organiser_at=Value(None, output_field=DateTimeField()),
+            organiser_at=Subquery(
+                GroupMember.objects.filter(
+                    resident=OuterRef("pk"),
+                    group__community=community,
+                    role__in=LEADING_ROLES,
+                )
+                .order_by("joined_on")
+                .values("joined_on")[:1],
+                output_field=DateField(),
+            ),
             has_attended=Exists(attendance),
         )
     )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from peiban.activities.models import Activity, Attendance, Feedback, Signup, SignupStatus
 from peiban.activities.participation import newcomers_and_returning
 from peiban.core.access import AnyUser, CommunityAccess, Need, get_community_access
+from peiban.groups.models import LEADING_ROLES, SelfOrganisation
 from peiban.places.models import Community, Resident
 from peiban.places.selectors import resident_search
 
@@ -25,7 +26,9 @@ def get_activity_for_user(
     """The user's access to the community and the activity `pk` in it, or a 404."""
     access = get_community_access(user, community_ref, need=need)
     activity = (
-        Activity.objects.select_related("community__organisation", "organiser_resident", "place")
+        Activity.objects.select_related(
+            "community__organisation", "organiser_resident", "organiser_group", "place"
+        )
         .filter(community=access.community, pk=pk)
         .first()
     )
@@ -187,4 +190,25 @@ def my_activities(resident: Resident) -> MyActivities:
             .select_related("activity")
             .order_by("-checked_in_at", "-id")[:MY_PAST_LIMIT]
         ),
+    )
+
+
+def groups_to_organise_for(
+    community: Community, *, staff: bool, resident: Resident | None
+) -> QuerySet[SelfOrganisation]:
+    """The self-organisations an activity may be planned for: any of the community's for staff,
+    those a resident leader currently leads otherwise."""
+    groups = SelfOrganisation.objects.filter(community=community)
+    if staff:
+        return groups.order_by("name")
+    if resident is None:
+        return groups.none()
+    return (
+        groups.filter(
+            members__resident=resident,
+            members__role__in=LEADING_ROLES,
+            members__left_on__isnull=True,
+        )
+        .distinct()
+        .order_by("name")
     )

@@ -11,6 +11,7 @@ skip someone on the waiting list (on SQLite, writes are serialised anyway).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
@@ -44,6 +45,9 @@ from peiban.places.models import (
     Resident,
 )
 from peiban.places.services import resident_set_contact
+
+if TYPE_CHECKING:
+    from peiban.groups.models import SelfOrganisation
 
 __all__ = [
     "CHECK_IN_CLOSES_AFTER",
@@ -117,6 +121,7 @@ def activity_create(
     organiser_kind: str,
     organiser_staff: User | None = None,
     organiser_resident: Resident | None = None,
+    organiser_group: SelfOrganisation | None = None,
     capacity: int | None = None,
     registration: str = Registration.OPEN,
     series: Series | None = None,
@@ -126,8 +131,8 @@ def activity_create(
     actor: User | None,
 ) -> Activity:
     """Plan an activity. Who organises it must fit `organiser_kind`: a staff member (or nobody
-    named) for staff, a resident of this community for a resident leader, and for a
-    self-organisation neither (the group is linked when the groups area arrives)."""
+    named) for staff, a resident of this community for a resident leader, and a self-organisation
+    of this community (and no one else) for a self-organisation."""
     if kind not in ActivityKind.values:
         raise ActivityError(_("Choose the kind of activity from the list."))
     if organiser_kind not in OrganiserKind.values:
@@ -138,6 +143,8 @@ def activity_create(
         raise ActivityError(_("Give the start and end with a time zone."))
     if ends_at <= starts_at:
         raise ActivityError(_("The activity must end after it starts."))
+    if organiser_kind != OrganiserKind.SELF_ORGANISATION and organiser_group is not None:
+        raise ActivityError(_("Only an activity of a self-organisation names the group."))
     if organiser_kind == OrganiserKind.STAFF:
         if organiser_resident is not None:
             raise ActivityError(_("A staff-organised activity has no resident organiser."))
@@ -151,6 +158,10 @@ def activity_create(
         raise ActivityError(
             _("An activity of a self-organisation names neither a staff nor a resident organiser.")
         )
+    elif organiser_group is None:
+        raise ActivityError(_("Choose the self-organisation that organises the activity."))
+    elif organiser_group.community_id != community.pk:
+        raise ActivityError(_("The self-organisation must be of this community."))
     if capacity is not None and (isinstance(capacity, bool) or capacity < 1):
         raise ActivityError(_("The capacity must be at least 1, or left empty."))
     if series is not None and series.community_id != community.pk:
@@ -168,6 +179,7 @@ def activity_create(
         organiser_kind=organiser_kind,
         organiser_staff=organiser_staff,
         organiser_resident=organiser_resident,
+        organiser_group=organiser_group,
         place=place,
         place_text=_clean_text(place_text, field=_("The place"), limit=100, required=False),
         starts_at=starts_at,

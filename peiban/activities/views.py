@@ -33,6 +33,7 @@ from peiban.activities.selectors import (
     door_search,
     feedback_comments,
     get_activity_for_user,
+    groups_to_organise_for,
     my_activities,
     my_participation,
     resident_for_user,
@@ -91,12 +92,23 @@ def activity_list(request: HttpRequest, community: str) -> HttpResponse:
 def activity_new(request: HttpRequest, community: str) -> HttpResponse:
     access = get_community_access(request.user, community, need=Can.RECORDS)
     user = signed_in(request)
-    form = ActivityForm(request.POST or None, community=access.community)
+    staff = access.can(Can.EDIT)
+    organiser = None if staff else resident_for_user(user, access.community)
+    form = ActivityForm(
+        request.POST or None,
+        community=access.community,
+        groups=groups_to_organise_for(access.community, staff=staff, resident=organiser),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         starts_at = timezone.make_aware(datetime.combine(data["date"], data["time"]))
-        staff = access.can(Can.EDIT)
-        organiser = None if staff else resident_for_user(user, access.community)
+        group = data.get("group")
+        if group is not None:
+            kind, by_staff, by_resident = OrganiserKind.SELF_ORGANISATION, None, None
+        elif staff:
+            kind, by_staff, by_resident = OrganiserKind.STAFF, user, None
+        else:
+            kind, by_staff, by_resident = OrganiserKind.RESIDENT, None, organiser
         try:
             if not staff and organiser is None:
                 raise ActivityError(
@@ -111,9 +123,10 @@ def activity_new(request: HttpRequest, community: str) -> HttpResponse:
                 kind=data["kind"],
                 starts_at=starts_at,
                 ends_at=starts_at + timedelta(hours=float(data["hours"])),
-                organiser_kind=OrganiserKind.STAFF if staff else OrganiserKind.RESIDENT,
-                organiser_staff=user if staff else None,
-                organiser_resident=organiser,
+                organiser_kind=kind,
+                organiser_staff=by_staff,
+                organiser_resident=by_resident,
+                organiser_group=group,
                 capacity=data["capacity"],
                 registration=data["registration"],
                 place=data.get("place"),

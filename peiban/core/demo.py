@@ -42,6 +42,8 @@ DEMO_LOADERS: list[str] = [
     "peiban.places.demo.demo_load",
     "peiban.needs.demo.demo_load",
     "peiban.activities.demo.demo_load",
+    "peiban.groups.demo.demo_load",
+    "peiban.chats.demo.demo_load",
 ]
 
 

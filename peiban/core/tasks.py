@@ -8,6 +8,7 @@ from django.conf import settings
 from django.tasks import task  # type: ignore[import-not-found,unused-ignore]
 from django.utils import timezone
 
+from peiban.chats.tasks import chats_purge_daily
 from peiban.core.models import LoginFailure, Organisation
 from peiban.core.privacy import retention_enforce
 
@@ -45,7 +46,7 @@ def needs_digests_send() -> dict[str, int]:
 
 
 DAILY = timedelta(days=1)
-DAILY_JOBS = (retention_enforce_all, needs_digests_send)
+DAILY_JOBS = (retention_enforce_all, needs_digests_send, chats_purge_daily)
 
 
 def daily_jobs_schedule(*, after: datetime | None = None) -> int:

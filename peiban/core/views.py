@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -15,6 +16,14 @@ from peiban.core.forms import TokenCreateForm
 from peiban.core.models import Role
 from peiban.core.selectors import get_token_for_user, tokens_for_user
 from peiban.core.tokens import token_create, token_revoke
+
+# What residents and leaders reach from the workbench (staff reach it from the community page).
+PARTICIPANT_LINKS = (
+    (gettext_lazy("Needs"), "needs:list"),
+    (gettext_lazy("Activities"), "activities:list"),
+    (gettext_lazy("Self-organisations"), "groups:list"),
+    (gettext_lazy("My hours and points"), "ledger:mine"),
+)
 
 
 @login_required
@@ -25,7 +34,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     for community in communities:
         grants = GRANTS[roles[community.organisation_id]]
         name = "places:community" if Need.AGGREGATES in grants else "needs:list"
-        community.home_url = reverse(name, kwargs={"community": community.slug})  # type: ignore[attr-defined]
+        kwargs = {"community": community.slug}
+        community.home_url = reverse(name, kwargs=kwargs)  # type: ignore[attr-defined]
+        community.links = (  # type: ignore[attr-defined]
+            [(label, reverse(url, kwargs=kwargs)) for label, url in PARTICIPANT_LINKS]
+            if Need.PARTICIPATE in grants
+            else []
+        )
     return render(
         request,
         "core/dashboard.html",

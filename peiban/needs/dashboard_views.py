@@ -26,6 +26,7 @@ from django.utils.formats import date_format
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from peiban.chats.selectors import emerging_issues
 from peiban.core.access import Need as Needs
 from peiban.core.access import get_community_access
 from peiban.core.members import get_organisation_for_admin
@@ -195,6 +196,7 @@ def community_dashboard(request: HttpRequest, community: str) -> HttpResponse:
             "figures": figures,
             "charts": dashboard_charts(figures, list_url),
             "list_url": list_url,
+            "alerts": emerging_issues(access.community),
         },
     )
 

@@ -144,6 +144,41 @@ def test_leader_creates_as_resident_organiser(
     assert activity.capacity == 20
 
 
+def test_a_leader_plans_an_activity_for_the_group_they_lead(
+    world: Any, login: Any, leader_resident: Resident
+) -> None:
+    from datetime import date
+
+    from peiban.groups.services import group_create, member_add
+
+    mine = group_create(
+        community=world.community,
+        name="编织小组",
+        kind="interest",
+        founded_on=date(2025, 1, 1),
+        actor=world.staff,
+    )
+    member_add(group=mine, resident=leader_resident, role="leader", actor=world.staff)
+    other = group_create(
+        community=world.community,
+        name="书法班",
+        kind="interest",
+        founded_on=date(2025, 1, 1),
+        actor=world.staff,
+    )
+    client = login(world.leader)
+    page = client.get(url("new")).content.decode()
+    assert "编织小组" in page
+    assert "书法班" not in page  # she does not lead it
+    assert client.post(url("new"), _form(group=str(other.pk))).status_code == 200
+    assert not Activity.objects.exists()
+    client.post(url("new"), _form(group=str(mine.pk)))
+    activity = Activity.objects.get(title="中秋游园会")
+    assert (activity.organiser_kind, activity.organiser_group) == ("self_organisation", mine)
+    assert activity.organiser_resident is None
+    assert "编织小组" in client.get(url("detail", activity)).content.decode()
+
+
 def test_unlinked_leader_is_told(world: Any, login: Any) -> None:
     response = login(world.leader).post(url("new"), _form())
     assert response.status_code == 200

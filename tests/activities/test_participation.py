@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +17,13 @@ from peiban.places.models import Resident
 from tests.conftest import Registry, World
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    with translation.override("en"):
+        yield
+
 
 START = datetime(2026, 1, 1, 9, tzinfo=UTC)
 
@@ -115,3 +124,79 @@ def test_it_tells_newcomers_from_returning_residents(world: World, registry: Reg
     attend(world, other, 30)
     second = Activity.objects.get(starts_at=START + timedelta(days=30))
     assert newcomers_and_returning(second) == {"total": 2, "newcomers": 1, "returning": 1}
+
+
+def test_leading_a_self_organisation_makes_an_organiser_from_the_day_they_took_the_role(
+    world: World, registry: Registry
+) -> None:
+    from datetime import date
+
+    from peiban.groups.services import group_create, member_add
+
+    dancers = group_create(
+        community=world.community,
+        name="广场舞队",
+        kind="interest",
+        founded_on=date(2025, 3, 1),
+        actor=world.staff,
+    )
+    member = Resident.objects.create(community=world.community, name="队员")
+    member_add(group=dancers, resident=member, joined_on=date(2025, 3, 1), actor=world.staff)
+    member_add(
+        group=dancers,
+        resident=registry.resident,
+        role="deputy",
+        joined_on=date(2025, 4, 2),
+        actor=world.staff,
+    )
+    assert stage_of(registry.resident) == ("organiser", date(2025, 4, 2))
+    assert stage_of(member)[0] == "known"  # a member who leads nothing is no organiser
+    assert ladder_counts(world.community).reached["organiser"] == 1
+
+
+def test_an_activity_of_a_self_organisation_names_its_group(world: World) -> None:
+    from datetime import date
+
+    from peiban.activities.services import ActivityError, activity_create
+    from peiban.groups.services import group_create
+
+    choir = group_create(
+        community=world.community,
+        name="合唱团",
+        kind="interest",
+        founded_on=date(2025, 1, 1),
+        actor=world.staff,
+    )
+    far = group_create(
+        community=world.other_community,
+        name="别处的合唱团",
+        kind="interest",
+        founded_on=date(2025, 1, 1),
+        actor=world.admin,
+    )
+    when = {"starts_at": START, "ends_at": START + timedelta(hours=2)}
+    made = activity_create(
+        community=world.community,
+        title="合唱排练",
+        kind="interest_group",
+        organiser_kind="self_organisation",
+        organiser_group=choir,
+        actor=world.staff,
+        **when,
+    )
+    assert made.organiser_group == choir
+    for kind, group, message in (
+        ("self_organisation", None, "Choose the self-organisation"),
+        ("self_organisation", far, "must be of this community"),
+        ("staff", choir, "Only an activity of a self-organisation names the group"),
+    ):
+        with pytest.raises(ActivityError, match=message):
+            activity_create(
+                community=world.community,
+                title="排练",
+                kind="interest_group",
+                organiser_kind=kind,
+                organiser_group=group,
+                actor=world.staff,
+                **when,
+            )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -159,3 +161,13 @@ def test_it_mails_a_password_reset_link(client: Client, world: World, mailoutbox
     assert len(mailoutbox) == 1
     assert "/accounts/reset/" in mailoutbox[0].body
     assert "重置陪伴账号" in mailoutbox[0].body
+
+
+def test_residents_reach_their_activities_groups_and_points_from_the_workbench(
+    world: World, login: Callable[..., Client]
+) -> None:
+    page = login(world.resident).get("/").content.decode()
+    for name in ("activities:list", "groups:list", "ledger:mine", "needs:list"):
+        assert reverse(name, kwargs={"community": world.community.slug}) in page
+    viewer_page = login(world.viewer).get("/").content.decode()
+    assert reverse("ledger:mine", kwargs={"community": world.community.slug}) not in viewer_page
