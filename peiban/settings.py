@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "peiban.needs",
     "peiban.activities",
     "peiban.ledger",
+    "peiban.network",
     "peiban.groups",
     "peiban.chats",
     "django.contrib.admin",

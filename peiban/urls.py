@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("peiban.ledger.urls")),
     path("", include("peiban.activities.urls")),
     path("", include("peiban.groups.urls")),
+    path("", include("peiban.network.urls")),
     path("", include("peiban.needs.urls")),
     path("", include("peiban.chats.urls")),
     path("", include("peiban.places.urls")),

@@ -5,12 +5,15 @@ Each app adds its own demo data through a loader listed in DEMO_LOADERS; loading
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.db import transaction
+from django.db.models import Model, ProtectedError, QuerySet
 from django.utils.module_loading import import_string
 
 from peiban.core.models import AuditEntry, Membership, Organisation, Role
@@ -44,6 +47,7 @@ DEMO_LOADERS: list[str] = [
     "peiban.activities.demo.demo_load",
     "peiban.groups.demo.demo_load",
     "peiban.chats.demo.demo_load",
+    "peiban.network.demo.demo_load",
 ]
 
 
@@ -54,13 +58,32 @@ class DemoWorld:
     users: dict[Role, AbstractUser] = field(default_factory=dict)
 
 
+def _delete_with_protected(queryset: QuerySet[Any], depth: int = 0) -> None:
+    """Delete the rows and, first, whatever protects them from deletion (ledgers and registers
+    protect residents and communities on purpose; the demo alone may remove them wholesale)."""
+    for _attempt in range(50):
+        try:
+            with transaction.atomic():
+                queryset.delete()
+            return
+        except ProtectedError as error:
+            if depth > 10:
+                raise
+            protecting: dict[type[Model], list[Any]] = defaultdict(list)
+            for found in error.protected_objects:
+                protecting[type(found)].append(found.pk)
+            for model, keys in protecting.items():
+                _delete_with_protected(model._base_manager.filter(pk__in=keys), depth + 1)
+    raise RuntimeError("The demo could not be deleted.")
+
+
 def demo_reset() -> None:
     """Delete the demo organisation, everything scoped to it and the demo users."""
     User = get_user_model()
     with transaction.atomic():
         organisation = Organisation.objects.filter(slug=ORGANISATION_SLUG).first()
         if organisation is not None:
-            Community.objects.filter(organisation=organisation).delete()
+            _delete_with_protected(Community.objects.filter(organisation=organisation))
             # The audit log is append-only for people; the demo's own entries go with the demo.
             AuditEntry.objects.filter(organisation=organisation).delete()
             organisation.delete()

@@ -11,6 +11,7 @@ from django.utils import timezone
 from peiban.chats.tasks import chats_purge_daily
 from peiban.core.models import LoginFailure, Organisation
 from peiban.core.privacy import retention_enforce
+from peiban.network.tasks import network_snapshots_refresh
 
 
 @task()
@@ -46,7 +47,12 @@ def needs_digests_send() -> dict[str, int]:
 
 
 DAILY = timedelta(days=1)
-DAILY_JOBS = (retention_enforce_all, needs_digests_send, chats_purge_daily)
+DAILY_JOBS = (
+    retention_enforce_all,
+    needs_digests_send,
+    chats_purge_daily,
+    network_snapshots_refresh,
+)
 
 
 def daily_jobs_schedule(*, after: datetime | None = None) -> int:
