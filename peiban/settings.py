@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "peiban.network",
     "peiban.groups",
     "peiban.chats",
+    "peiban.councils",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -21,6 +21,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("org/", include("peiban.core.org_urls")),
     path("", include("peiban.ledger.urls")),
+    path("", include("peiban.councils.urls")),
     path("", include("peiban.activities.urls")),
     path("", include("peiban.groups.urls")),
     path("", include("peiban.network.urls")),

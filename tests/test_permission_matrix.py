@@ -35,6 +35,7 @@ PUBLIC = {
     "password_reset_complete",
     "set_language",
     "healthz",
+    "councils:ballot",  # owners vote with the code on their paper, without an account
 }
 SKIPPED_NAMESPACES = {"admin", "api"}
 
@@ -516,7 +517,57 @@ PAGES: dict[str, tuple[str, Kwargs, Any, set[str]]] = {
         {"reason": "x"},
         EDIT,
     ),
+    "councils:home": ("get", community, {}, COMMUNITY),
+    "councils:body-new": ("get", community, {}, EDIT),
+    "councils:meeting-new": ("get", council_body, {}, RECORDS),
+    "councils:meeting": ("get", meeting, {}, PARTICIPATE),
+    "councils:presence": ("post", meeting, {}, RECORDS),
+    "councils:motion-new": ("post", meeting, {"action": "修好北门的路灯"}, RECORDS),
+    "councils:chair": ("get", motion, {}, RECORDS),
+    "councils:debate": ("post", motion, {}, RECORDS),
+    "councils:hand": (
+        "post",
+        motion,
+        lambda w, r: {"resident": str(r.resident.pk), "side": "for"},
+        RECORDS,
+    ),
     # A missing turn or decision is a 404 for everybody; who may act: tests/councils.
+    "councils:call": ("post", lambda w, r: {**motion(w, r), "turn": 999999}, {}, set()),
+    "councils:finish": ("post", lambda w, r: {**motion(w, r), "turn": 999999}, {}, set()),
+    "councils:vote": ("post", motion, {}, RECORDS),
+    "councils:decide": ("post", motion, {}, RECORDS),
+    "councils:board": ("get", community, {}, COMMUNITY),
+    "councils:progress": (
+        "post",
+        lambda w, r: {"community": w.community.slug, "pk": 999999},
+        {},
+        set(),
+    ),
+    "councils:check": (
+        "post",
+        lambda w, r: {"community": w.community.slug, "pk": 999999},
+        {},
+        set(),
+    ),
+    "councils:assembly-new": ("get", community, {}, EDIT),
+    "councils:assembly": ("get", draft_vote, {}, EDIT),
+    "councils:assembly-open": ("post", draft_vote, {}, EDIT),
+    "councils:assembly-paper": ("post", draft_vote, {}, set()),
+    "councils:assembly-import": ("post", draft_vote, {}, EDIT),
+    "councils:assembly-close": ("post", draft_vote, {}, EDIT),
+    "councils:consents": ("get", community, {}, EDIT),
+    "councils:consent": ("get", consent_case, {}, EDIT),
+    "councils:consent-answer": (
+        "post",
+        lambda w, r: {**consent_case(w, r), "item": 999999},
+        {},
+        set(),
+    ),
+    "councils:consent-close": ("post", consent_case, {}, EDIT),
+    "councils:polls": ("get", community, {}, COMMUNITY),
+    "councils:poll-answer": ("post", poll, {}, PARTICIPATE),
+    "councils:proposals": ("get", community, {}, PARTICIPATE),
+    "councils:proposal-support": ("post", proposal, {}, PARTICIPATE),
 }
 
 # Pages whose object belongs to one user: only the owner reaches it.
@@ -559,6 +610,14 @@ API: dict[str, set[str]] = {
     "POST /api/v1/communities/{ref}/rewards/{pk}/redeem": PARTICIPATE,
     "GET /api/v1/notifications": ALL,
     "POST /api/v1/notifications/read": ALL,
+    "GET /api/v1/communities/{ref}/assemblies": COMMUNITY,
+    "GET /api/v1/communities/{ref}/assemblies/{pk}": EDIT,
+    "GET /api/v1/communities/{ref}/assemblies/{pk}/tally": EDIT,
+    "POST /api/v1/assemblies/{pk}/ballots": ALL,
+    "POST /api/v1/communities/{ref}/assemblies/{pk}/paper-ballots": EDIT,
+    "POST /api/v1/communities/{ref}/assemblies/{pk}/close": EDIT,
+    "GET /api/v1/communities/{ref}/decisions": COMMUNITY,
+    "POST /api/v1/communities/{ref}/motions/{pk}/vote": RECORDS,
 }
 
 

@@ -48,6 +48,7 @@ DEMO_LOADERS: list[str] = [
     "peiban.groups.demo.demo_load",
     "peiban.chats.demo.demo_load",
     "peiban.network.demo.demo_load",
+    "peiban.councils.demo.demo_load",
 ]
 
 

@@ -606,3 +606,10 @@ def category_save(
         action = AuditAction.CHANGE
     audit_record(actor=actor, action=action, subject=category, organisation=organisation)
     return category
+
+
+def need_mark_proposed(*, need: Need, proposal_ref: str) -> None:
+    """Record that the need became a proposal to a residents' council (the councils area calls
+    this when it makes the proposal; the proposal itself is audited there)."""
+    Need.objects.filter(pk=need.pk).update(proposal_ref=proposal_ref[:64])
+    need.proposal_ref = proposal_ref[:64]

@@ -1,0 +1,64 @@
+"""A small compound for owners' votes: the same one the paper roster in test_tally_ballots
+describes, so that pages, API and CLI can be checked to agree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from peiban.places.models import Building, Dwelling, Ownership, Resident
+
+# (room, area, owner, developer-held); 李娜 holds two dwellings.
+COMPOUND = [
+    ("101", "90.50", "张伟", False),
+    ("102", "80", "李娜", False),
+    ("201", "70.25", "李娜", False),
+    ("202", "100", "", True),
+    ("301", "100", "", True),
+    ("302", "60", "王芳", False),
+]
+ROSTER_ROWS = [
+    ["楼栋", "单元", "房号", "面积", "业主", "业主编号", "未售"],
+    ["1", "1", "101", "90.50", "张伟", "", ""],
+    ["1", "1", "102", "80", "李娜", "B7", ""],
+    ["1", "1", "201", "70.25", "李娜", "B7", ""],
+    ["1", "1", "202", "100", "开发商", "", "是"],
+    ["1", "1", "301", "100", "开发商", "", "是"],
+    ["1", "1", "302", "60", "王芳", "", ""],
+]
+
+
+@dataclass
+class Compound:
+    dwellings: dict[str, Dwelling]
+    owners: dict[str, Resident]
+
+
+@pytest.fixture
+def compound(world: Any) -> Compound:
+    building = Building.objects.create(community=world.community, label="1")
+    dwellings: dict[str, Dwelling] = {}
+    owners: dict[str, Resident] = {}
+    for room, area, owner, developer in COMPOUND:
+        dwelling = Dwelling.objects.create(
+            community=world.community,
+            building=building,
+            unit="1",
+            room=room,
+            area_registry=Decimal(area),
+            developer_held=developer,
+        )
+        dwellings[room] = dwelling
+        if owner:
+            if owner not in owners:
+                owners[owner] = Resident.objects.create(
+                    community=world.community,
+                    name=owner,
+                    kind="owner",
+                    owner_number="B7" if owner == "李娜" else "",
+                )
+            Ownership.objects.create(dwelling=dwelling, resident=owners[owner])
+    return Compound(dwellings=dwellings, owners=owners)
