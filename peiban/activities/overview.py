@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
@@ -30,7 +31,9 @@ ACTIVITIES_PER_SERIES = 12
 
 @dataclass(frozen=True)
 class Conversion:
-    """From one stage to the next: how many reached the first, and what share went on."""
+    """From one stage to the next: how many reached the first, and how many of those also
+    reached the next (a leader need not have volunteered, so the counts of each stage alone
+    would not do)."""
 
     from_stage: str
     to_stage: str
@@ -42,16 +45,26 @@ class Conversion:
         return Fraction(self.went_on, self.reached) if self.reached else None
 
 
-def conversions(counts: LadderCounts) -> list[Conversion]:
-    """Stage-to-stage conversions from the counts of residents who ever reached each stage."""
+def conversions(community: Community) -> list[Conversion]:
+    """Stage-to-stage conversions among the community's residents (one query)."""
+    pairs = list(itertools.pairwise(STAGES))
+
+    def reached(stage: str) -> Q:
+        return Q() if stage == "known" else Q(**{f"{stage}_at__isnull": False})
+
+    aggregates: dict[str, Any] = {}
+    for low, high in pairs:
+        aggregates[f"{low}__reached"] = Count("pk", filter=reached(low))
+        aggregates[f"{low}__{high}"] = Count("pk", filter=reached(low) & reached(high))
+    row = ladder(community).aggregate(**aggregates)
     return [
         Conversion(
             from_stage=low,
             to_stage=high,
-            reached=counts.reached[low],
-            went_on=counts.reached[high],
+            reached=int(row[f"{low}__reached"] or 0),
+            went_on=int(row[f"{low}__{high}"] or 0),
         )
-        for low, high in itertools.pairwise(STAGES)
+        for low, high in pairs
     ]
 
 
@@ -235,8 +248,11 @@ class Overview:
 
 
 def participation_overview(community: Community) -> Overview:
-    counts = ladder_counts(community)
-    return Overview(counts=counts, conversions=conversions(counts), series=series_growth(community))
+    return Overview(
+        counts=ladder_counts(community),
+        conversions=conversions(community),
+        series=series_growth(community),
+    )
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -20,7 +21,6 @@ from peiban.activities.overview import (
     resident_history,
     series_growth,
 )
-from peiban.activities.participation import ladder_counts
 from peiban.ledger.services import hours_enter, hours_verify
 from peiban.needs.models import HelpOffer
 from peiban.needs.services import categories_ensure, need_raise
@@ -127,12 +127,31 @@ def test_conversions_count_who_went_on_to_the_next_stage(world: World) -> None:
     for activity in activities:
         attend(activity, crowd[0])  # regular
     attend(activities[0], crowd[1], volunteer=True)  # participant and volunteer, not regular
-    counts = ladder_counts(world.community)
-    by_target = {c.to_stage: c for c in conversions(counts)}
+    by_target = {c.to_stage: c for c in conversions(world.community)}
     known = Resident.objects.filter(community=world.community, anonymised_at__isnull=True).count()
     assert (by_target["participant"].reached, by_target["participant"].went_on) == (known, 2)
     assert (by_target["regular"].reached, by_target["regular"].went_on) == (2, 1)
-    assert by_target["regular"].share == pytest.approx(0.5)
+    assert by_target["regular"].share == Fraction(1, 2)
+    # The volunteer is not regular: regular → volunteer counts only those who were both.
+    assert (by_target["volunteer"].reached, by_target["volunteer"].went_on) == (1, 0)
+
+
+def test_a_leader_who_never_volunteered_does_not_inflate_the_conversion(world: World) -> None:
+    volunteer, organiser = people(world, 2)
+    attend(make(world, None, 30, "活动"), volunteer, volunteer=True)
+    attend(make(world, None, 20, "活动二"), organiser)
+    Activity.objects.create(
+        community=world.community,
+        title="她组织的",
+        kind="interest_group",
+        organiser_kind="resident",
+        organiser_resident=organiser,
+        starts_at=timezone.now() - timedelta(days=5),
+        ends_at=timezone.now() - timedelta(days=5, hours=-2),
+    )
+    by_target = {c.to_stage: c for c in conversions(world.community)}
+    assert (by_target["leader"].reached, by_target["leader"].went_on) == (1, 0)
+    assert by_target["leader"].share == 0
 
 
 def test_candidates_are_regulars_and_volunteers_ranked_by_their_evidence(
