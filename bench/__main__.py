@@ -30,6 +30,7 @@ def main() -> None:
     import bench.bench_chats
     import bench.bench_core
     import bench.bench_councils
+    import bench.bench_indicators
     import bench.bench_needs
     import bench.bench_network
     import bench.bench_places  # noqa: F401 - the imports register the benchmarks

@@ -9,6 +9,7 @@ from peiban.api.auth import API_AUTH
 from peiban.api.errors import install_error_handlers
 from peiban.core.api import router as core_router
 from peiban.councils.api import router as councils_router
+from peiban.indicators.api import router as indicators_router
 from peiban.ledger.api import router as ledger_router
 from peiban.needs.api import router as needs_router
 from peiban.places.api import router as places_router
@@ -33,3 +34,4 @@ api.add_router("/", needs_router)
 api.add_router("/", activities_router)
 api.add_router("/", ledger_router)
 api.add_router("/", councils_router)
+api.add_router("/", indicators_router)

@@ -45,6 +45,7 @@ DEMO_LOADERS: list[str] = [
     "peiban.places.demo.demo_load",
     "peiban.needs.demo.demo_load",
     "peiban.activities.demo.demo_load",
+    "peiban.indicators.demo.demo_load",
     "peiban.groups.demo.demo_load",
     "peiban.chats.demo.demo_load",
     "peiban.network.demo.demo_load",
