@@ -238,7 +238,8 @@ def _ledger_lookup(world) -> None:  # type: ignore[no-untyped-def]
         )
     sql = (
         f"INSERT INTO {table} (community_id, resident_id, amount, kind, redemption_id, reason, "  # noqa: S608
-        f"created_at, created_by_id) SELECT %s, %s + (n * 7919) %% {LEDGER_RESIDENTS}, -1.00, "
+        f"created_at, created_by_id) SELECT %s, %s + (CAST(n AS BIGINT) * 7919) %% {LEDGER_RESIDENTS}, "
+        "-1.00, "
         f"'redemption', %s, '', %s, %s FROM ({numbers}) AS numbers"
     )
     chunk = 1_000_000
