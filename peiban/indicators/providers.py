@@ -3,9 +3,9 @@
 A provider is a function ``(*, community_ids, since, until) -> {community id: {key: Measure}}``
 named by its dotted path in INDICATOR_PROVIDERS. It runs a fixed number of queries whatever the
 number of communities and records (each one's bound is PROVIDER_QUERIES and is asserted in the
-tests), grouping by community in the database. The areas still being built (surveys, the
-relationship network, self-organisations, councils) add their provider to the list when they land;
-until then the indicators they feed show "not measured yet", never zero.
+tests), grouping by community in the database. Self-organisations and social capital are provided
+by peiban.indicators.area_providers; survey coverage and councils' decisions have no provider yet,
+so the indicators they feed show "not measured yet", never zero.
 """
 
 from __future__ import annotations
@@ -48,6 +48,8 @@ INDICATOR_PROVIDERS: list[str] = [
     "peiban.indicators.providers.coach_ratio",
     "peiban.indicators.providers.issue_loop",
     "peiban.indicators.providers.satisfaction",
+    "peiban.indicators.area_providers.self_organisations",
+    "peiban.indicators.area_providers.social_capital",
 ]
 
 # The most queries each built-in provider runs (asserted in tests/indicators).
@@ -57,6 +59,8 @@ PROVIDER_QUERIES = {
     "coach_ratio": 2,
     "issue_loop": 2,
     "satisfaction": 1,
+    "self_organisations": 3,
+    "social_capital": 2,
 }
 
 LADDER_STAGES = ("known", "participant", "regular", "volunteer", "leader", "organiser")
@@ -401,9 +405,14 @@ def satisfaction(*, community_ids: Sequence[int], since: datetime, until: dateti
 
 
 def providers_by_name() -> dict[str, Provider]:
-    """The built-in providers by function name (for tests and the benchmark)."""
+    """The providers of this app by function name (for tests and the benchmark)."""
     return {
         path.rsplit(".", 1)[1]: import_string(path)
         for path in INDICATOR_PROVIDERS
-        if path.startswith("peiban.indicators.providers.")
+        if path.startswith("peiban.indicators.")
     }
+
+
+# For providers in other modules (peiban.indicators.area_providers).
+put_measure = _put
+every_community = _all

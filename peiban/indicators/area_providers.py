@@ -1,0 +1,118 @@
+"""Indicators of the areas that landed after the first providers: self-organisations (groups)
+and social capital (the relationship network and its survey waves).
+
+Same contract as peiban.indicators.providers: keyword arguments `community_ids`, `since`,
+`until`; a measure per community that adds up exactly across communities; a fixed number of
+queries (PROVIDER_QUERIES) whatever the number of communities.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.utils import timezone
+
+from peiban.groups.models import GroupMember, Meeting, SelfOrganisation
+from peiban.indicators.measures import Count as Tally
+from peiban.indicators.measures import Mean, Share
+from peiban.indicators.providers import Figures, every_community, put_measure
+from peiban.network.models import Snapshot as NetworkSnapshot
+from peiban.network.models import SurveyAnswer
+from peiban.network.social_capital import BY_KEY, COGNITIVE, RELATIONAL
+
+
+
+def _months(since: datetime, until: datetime) -> int:
+    """Whole calendar months the period spans, at least one."""
+    start, end = timezone.localtime(since), timezone.localtime(until)
+    return max(1, (end.year - start.year) * 12 + end.month - start.month)
+
+
+def self_organisations(
+    *, community_ids: Sequence[int], since: datetime, until: datetime
+) -> Figures:
+    """self_organisations: groups founded before the end of the period; self_organisation_members:
+    residents who were members at the end; self_organisation_meetings: meetings held in the
+    period per month (per community when several are counted). Three queries."""
+    end = timezone.localtime(until).date()
+    groups = dict(
+        SelfOrganisation.objects.filter(community__in=community_ids, founded_on__lt=end)
+        .order_by()
+        .values("community")
+        .annotate(n=Count("pk"))
+        .values_list("community", "n")
+    )
+    members = dict(
+        GroupMember.objects.filter(group__community__in=community_ids, joined_on__lt=end)
+        .filter(Q(left_on__isnull=True) | Q(left_on__gte=end))
+        .order_by()
+        .values(community=F("group__community"))
+        .annotate(n=Count("resident", distinct=True))
+        .values_list("community", "n")
+    )
+    meetings = dict(
+        Meeting.objects.filter(
+            group__community__in=community_ids, starts_at__gte=since, starts_at__lt=until
+        )
+        .order_by()
+        .values(community=F("group__community"))
+        .annotate(n=Count("pk"))
+        .values_list("community", "n")
+    )
+    months = _months(since, until)
+    figures: Figures = {}
+    for pk in every_community(figures, community_ids):
+        put_measure(figures, pk, "self_organisations", Tally(groups.get(pk, 0)))
+        put_measure(figures, pk, "self_organisation_members", Tally(members.get(pk, 0)))
+        put_measure(figures, pk, "self_organisation_meetings", Mean(meetings.get(pk, 0), months))
+    return figures
+
+
+def social_capital(*, community_ids: Sequence[int], since: datetime, until: datetime) -> Figures:
+    """Structural measures from each community's latest network snapshot of a month that began
+    before the end of the period (density as ties of possible pairs; ties per resident as the
+    mean degree), and the relational and cognitive dimensions as the mean answer (1–5) to their
+    items in the survey waves held in the period. Communities without a snapshot or a wave are
+    left out, so their indicators read "not measured yet". Two queries."""
+    end = timezone.localtime(until).date()
+    latest = (
+        NetworkSnapshot.objects.filter(community=OuterRef("community"), month__lt=end)
+        .order_by("-month")
+        .values("pk")[:1]
+    )
+    figures: Figures = {}
+    every_community(figures, community_ids)
+    for snapshot in NetworkSnapshot.objects.filter(
+        community__in=community_ids, pk=Subquery(latest)
+    ).only("community", "nodes", "edges", "components", "with_tie", "bridging"):
+        pk, nodes = snapshot.community_id, snapshot.nodes
+        put_measure(figures, pk, "network_density", Share(snapshot.edges, nodes * (nodes - 1) // 2))
+        put_measure(figures, pk, "network_components", Tally(snapshot.components))
+        put_measure(figures, pk, "ties_per_resident", Mean(2 * snapshot.edges, nodes))
+        put_measure(figures, pk, "bridging_ties", Tally(snapshot.bridging))
+        put_measure(figures, pk, "residents_with_tie", Share(snapshot.with_tie, nodes))
+    sums: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
+    for community, item, total, n in (
+        SurveyAnswer.objects.filter(
+            wave__community__in=community_ids,
+            wave__held_on__gte=timezone.localtime(since).date(),
+            wave__held_on__lt=end,
+        )
+        .order_by()
+        .values("item", community=F("wave__community"))
+        .annotate(total=Sum("score"), n=Count("pk"))
+        .values_list("community", "item", "total", "n")
+    ):
+        found = BY_KEY.get(item)
+        if found is None:
+            continue
+        cell = sums[(community, found.dimension)]
+        cell[0] += int(total)
+        cell[1] += int(n)
+    for (pk, dimension), (total, n) in sums.items():
+        key = {RELATIONAL: "relational_trust", COGNITIVE: "cognitive_belonging"}[dimension]
+        put_measure(figures, pk, key, Mean(total, n))
+    return figures
