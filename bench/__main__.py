@@ -33,7 +33,8 @@ def main() -> None:
     import bench.bench_indicators
     import bench.bench_needs
     import bench.bench_network
-    import bench.bench_places  # noqa: F401 - the imports register the benchmarks
+    import bench.bench_places
+    import bench.bench_surveys  # noqa: F401 - the imports register the benchmarks
     from bench.runner import BENCHMARKS
 
     names = sys.argv[1:] or list(BENCHMARKS)

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "peiban.groups",
     "peiban.chats",
     "peiban.councils",
+    "peiban.surveys",
     "peiban.indicators",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("peiban.network.urls")),
     path("", include("peiban.needs.urls")),
     path("", include("peiban.chats.urls")),
+    path("", include("peiban.surveys.urls")),
     path("", include("peiban.indicators.urls")),
     path("", include("peiban.places.urls")),
     path("", include("peiban.core.urls")),

@@ -578,6 +578,16 @@ PAGES: dict[str, tuple[str, Kwargs, Any, set[str]]] = {
     "councils:poll-answer": ("post", poll, {}, PARTICIPATE),
     "councils:proposals": ("get", community, {}, PARTICIPATE),
     "councils:proposal-support": ("post", proposal, {}, PARTICIPATE),
+    "surveys:list": ("get", community, {}, AGGREGATES),
+    "surveys:upload": ("post", community, {}, EDIT),
+    "surveys:results": ("get", survey_form, {}, AGGREGATES),
+    "surveys:visits": ("get", survey_form, {"building": "3"}, RECORDS),
+    "surveys:visit": ("post", survey_dwelling, {"outcome": "not_home"}, RECORDS),
+    "surveys:fill": ("get", survey_dwelling, {}, RECORDS),
+    "surveys:import": ("get", survey_form, {}, EDIT),
+    "surveys:export": ("get", lambda w, r: {**survey_form(w, r), "fmt": "csv"}, {}, EDIT),
+    "surveys:recommend": ("post", survey_form, {"title": "增加停车位"}, EDIT),
+    "surveys:report": ("get", survey_form, {}, AGGREGATES),
 }
 
 # Pages whose object belongs to one user: only the owner reaches it.

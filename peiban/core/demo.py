@@ -50,6 +50,7 @@ DEMO_LOADERS: list[str] = [
     "peiban.chats.demo.demo_load",
     "peiban.network.demo.demo_load",
     "peiban.councils.demo.demo_load",
+    "peiban.surveys.demo.demo_load",
 ]
 
 

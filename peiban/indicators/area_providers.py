@@ -24,7 +24,6 @@ from peiban.network.models import SurveyAnswer
 from peiban.network.social_capital import BY_KEY, COGNITIVE, RELATIONAL
 
 
-
 def _months(since: datetime, until: datetime) -> int:
     """Whole calendar months the period spans, at least one."""
     start, end = timezone.localtime(since), timezone.localtime(until)

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from typing import Any
+
+from peiban.core.commands import InputError, PeibanCommand
+from peiban.surveys.selectors import form_by_ref, survey_summary
+
+
+class Command(PeibanCommand):
+    help = "Per-question counts of a survey form: choices counted, numbers summarised."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("form", help="form id or slug")
+        parser.add_argument(
+            "--wave", type=int, action="append", help="only this wave (repeat for several)"
+        )
+
+    def run(self, *args: Any, **options: Any) -> dict[str, Any]:
+        form = form_by_ref(options["form"])
+        if form is None:
+            raise InputError(f"There is no single form {options['form']!r}.")
+        waves = None
+        if options["wave"]:
+            waves = list(form.waves.filter(number__in=options["wave"]))
+            if len(waves) != len(set(options["wave"])):
+                raise InputError("The form has no such wave.")
+        return survey_summary(form, waves=waves)
+
+    def report(self, result: dict[str, Any]) -> None:
+        self.stdout.write(f"{result['title']}: {result['responses']} responses")
+        for name, summary in result["questions"].items():
+            if "counts" in summary:
+                counts = ", ".join(f"{k} {v}" for k, v in summary["counts"].items())
+                self.stdout.write(f"  {name}: {counts}")
+            elif "mean" in summary:
+                self.stdout.write(
+                    f"  {name}: n {summary['n']}, mean {summary['mean']}, "
+                    f"min {summary['min']}, max {summary['max']}"
+                )
