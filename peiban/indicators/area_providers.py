@@ -1,5 +1,5 @@
-"""Indicators of the areas that landed after the first providers: self-organisations (groups)
-and social capital (the relationship network and its survey waves).
+"""Indicators of the areas that landed after the first providers: self-organisations (groups),
+social capital (the relationship network and its survey waves) and survey coverage.
 
 Same contract as peiban.indicators.providers: keyword arguments `community_ids`, `since`,
 `until`; a measure per community that adds up exactly across communities; a fixed number of
@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from peiban.groups.models import GroupMember, Meeting, SelfOrganisation
@@ -22,6 +22,8 @@ from peiban.indicators.providers import Figures, every_community, put_measure
 from peiban.network.models import Snapshot as NetworkSnapshot
 from peiban.network.models import SurveyAnswer
 from peiban.network.social_capital import BY_KEY, COGNITIVE, RELATIONAL
+from peiban.places.models import Household
+from peiban.surveys.models import Recommendation, Response, ResponseStatus
 
 
 def _months(since: datetime, until: datetime) -> int:
@@ -114,4 +116,46 @@ def social_capital(*, community_ids: Sequence[int], since: datetime, until: date
     for (pk, dimension), (total, n) in sums.items():
         key = {RELATIONAL: "relational_trust", COGNITIVE: "cognitive_belonging"}[dimension]
         put_measure(figures, pk, key, Mean(total, n))
+    return figures
+
+
+def surveys(*, community_ids: Sequence[int], since: datetime, until: datetime) -> Figures:
+    """survey_coverage: lived-in dwellings (with at least one household) that have a submitted
+    survey response by the end of the period, of all lived-in dwellings; recommendations_issued
+    (for the method's milestones): recommendations written on the community's forms by then.
+    Three queries."""
+    lived_in = Household.objects.filter(dwelling=OuterRef("dwelling"))
+    surveyed = dict(
+        Response.objects.filter(
+            form__community__in=community_ids,
+            status=ResponseStatus.SUBMITTED,
+            submitted_at__lt=until,
+            dwelling__isnull=False,
+        )
+        .filter(Exists(lived_in))
+        .order_by()
+        .values(community=F("form__community"))
+        .annotate(n=Count("dwelling", distinct=True))
+        .values_list("community", "n")
+    )
+    dwellings = dict(
+        Household.objects.filter(community__in=community_ids, dwelling__isnull=False)
+        .order_by()
+        .values("community")
+        .annotate(n=Count("dwelling", distinct=True))
+        .values_list("community", "n")
+    )
+    recommendations = dict(
+        Recommendation.objects.filter(form__community__in=community_ids, created_at__lt=until)
+        .order_by()
+        .values(community=F("form__community"))
+        .annotate(n=Count("pk"))
+        .values_list("community", "n")
+    )
+    figures: Figures = {}
+    for pk in every_community(figures, community_ids):
+        put_measure(
+            figures, pk, "survey_coverage", Share(surveyed.get(pk, 0), dwellings.get(pk, 0))
+        )
+        put_measure(figures, pk, "recommendations_issued", Tally(recommendations.get(pk, 0)))
     return figures

@@ -45,7 +45,7 @@ PHASE_LABELS: dict[str, Promise] = {
 # Everything since the method began counts for milestones.
 BEGINNING = datetime(2000, 1, 1, tzinfo=UTC)
 ENTRY_PARTNERS = (PartnerKind.STREET_OFFICE, PartnerKind.COMMUNITY_COMMITTEE)
-QUERY_BOUND = 24  # method_progress's queries, however many communities
+QUERY_BOUND = 27  # method_progress's queries, however many communities
 
 
 @dataclass(frozen=True)
@@ -221,10 +221,14 @@ def method_progress(
                 1,
                 _("%(n)s dwellings recorded.") % {"n": dwellings.get(pk, 0)},
             ),
-            _not_yet(
+            _at_least(
                 "survey_coverage",
                 "understanding",
                 _("Survey coverage of households") + f" ≥ {t.survey_coverage_percent}%",
+                value("survey_coverage"),
+                t.survey_coverage_percent,
+                _("%(n)s%% of lived-in dwellings have answered a survey; the threshold is %(t)s%%.")
+                % {"n": value("survey_coverage") or 0, "t": t.survey_coverage_percent},
             ),
             _at_least(
                 "needs_recorded",
@@ -236,8 +240,14 @@ def method_progress(
                 % {"n": value("needs_raised") or 0, "t": t.needs_recorded},
                 "needs?",
             ),
-            _not_yet(
-                "recommendations", "understanding", _("Recommendations issued from the survey")
+            _at_least(
+                "recommendations",
+                "understanding",
+                _("Recommendations issued from the survey"),
+                value("recommendations_issued"),
+                1,
+                _("%(n)s recommendations written from the survey results.")
+                % {"n": value("recommendations_issued") or 0},
             ),
             _at_least(
                 "leaders_known",
@@ -285,7 +295,14 @@ def method_progress(
                 % {"n": value("reached_regular") or 0, "t": t.regular_participants},
                 "participation",
             ),
-            _not_yet("self_organisation", "empowering", _("First self-organisation founded")),
+            _at_least(
+                "self_organisation",
+                "empowering",
+                _("First self-organisation founded"),
+                value("self_organisations"),
+                1,
+                _("%(n)s self-organisations founded.") % {"n": value("self_organisations") or 0},
+            ),
             Milestone(
                 "coach_ratio",
                 "empowering",

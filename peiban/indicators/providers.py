@@ -4,8 +4,8 @@ A provider is a function ``(*, community_ids, since, until) -> {community id: {k
 named by its dotted path in INDICATOR_PROVIDERS. It runs a fixed number of queries whatever the
 number of communities and records (each one's bound is PROVIDER_QUERIES and is asserted in the
 tests), grouping by community in the database. Self-organisations and social capital are provided
-by peiban.indicators.area_providers; survey coverage and councils' decisions have no provider yet,
-so the indicators they feed show "not measured yet", never zero.
+by peiban.indicators.area_providers, and survey coverage too; councils' decisions have no
+provider yet, so what they would feed shows "not measured yet", never zero.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ INDICATOR_PROVIDERS: list[str] = [
     "peiban.indicators.providers.satisfaction",
     "peiban.indicators.area_providers.self_organisations",
     "peiban.indicators.area_providers.social_capital",
+    "peiban.indicators.area_providers.surveys",
 ]
 
 # The most queries each built-in provider runs (asserted in tests/indicators).
@@ -61,6 +62,7 @@ PROVIDER_QUERIES = {
     "satisfaction": 1,
     "self_organisations": 3,
     "social_capital": 2,
+    "surveys": 3,
 }
 
 LADDER_STAGES = ("known", "participant", "regular", "volunteer", "leader", "organiser")

@@ -102,7 +102,7 @@ def test_the_summary_page_drafts_the_figures_for_the_organiser(
     feedback_give(activity=activity, resident=second, rating=5)
     client = login(world.staff)
     with django_assert_max_num_queries(20):
-        response = client.get(url("summary", activity))
+        response = client.get(url("summary", activity), HTTP_ACCEPT_LANGUAGE="en")
     page = response.content.decode()
     assert "2 residents took part: 1 for the first time and 1 who had come before." in page
     assert "2 gave feedback, with an average of 4.5 out of 5." in page

@@ -3,11 +3,13 @@ describes, so that pages, API and CLI can be checked to agree."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from peiban.places.models import Building, Dwelling, Ownership, Resident
 
@@ -62,3 +64,16 @@ def compound(world: Any) -> Compound:
                 )
             Ownership.objects.create(dwelling=dwelling, resident=owners[owner])
     return Compound(dwellings=dwellings, owners=owners)
+
+
+@pytest.fixture(autouse=True)
+def _english_messages() -> Iterator[None]:
+    """Services' messages are asserted in English (the catalogue translates them for people)."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _english_pages(settings: Any) -> None:
+    """Pages are read in English here (a request without a language gets LANGUAGE_CODE)."""
+    settings.LANGUAGE_CODE = "en"

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from peiban.groups.models import GroupMember, Meeting, SelfOrganisation
-from peiban.indicators.area_providers import self_organisations, social_capital
+from peiban.indicators.area_providers import self_organisations, social_capital, surveys
 from peiban.indicators.figures import indicators_for
 from peiban.indicators.measures import Count, Mean, Share
 from peiban.indicators.providers import PROVIDER_QUERIES
@@ -131,3 +131,43 @@ def test_area_indicators_add_up_and_keep_their_query_bounds(
     assert total.measure("network_density") == Share(6, 20)
     assert total.measure("residents_with_tie") == Share(6, 10)
     assert total.value("relational_trust") is None
+
+
+def test_survey_coverage_counts_lived_in_dwellings_with_a_submitted_response(
+    world: World, registry: Any
+) -> None:
+    from peiban.places.models import Dwelling, Household
+    from peiban.surveys.models import Form, FormVersion, Recommendation, Response, Wave
+
+    building = registry.building
+    rooms = [
+        Dwelling.objects.create(community=world.community, building=building, unit="1", room=r)
+        for r in ("101", "102", "103", "104")
+    ]
+    for dwelling in rooms[:3]:  # 104 is empty: not in the denominator
+        Household.objects.create(community=world.community, dwelling=dwelling)
+    form = Form.objects.create(
+        community=world.community, organisation=world.organisation, slug="摸底", title="摸底"
+    )
+    version = FormVersion.objects.create(form=form, number=1, definition={})
+    first = Wave.objects.create(form=form, number=1, name="一期")
+    second = Wave.objects.create(form=form, number=2, name="二期")
+    at = timezone.make_aware(datetime(2026, 3, 1))
+    for dwelling, wave, status in (
+        (rooms[0], first, "submitted"),
+        (rooms[0], second, "submitted"),  # the same home twice counts once
+        (rooms[1], first, "draft"),  # a draft is not a survey
+        (rooms[3], first, "submitted"),  # nobody lives there
+    ):
+        Response.objects.create(
+            form=form, version=version, wave=wave, dwelling=dwelling, status=status, submitted_at=at
+        )
+    made = Recommendation.objects.create(form=form, title="增加老年食堂")
+    Recommendation.objects.filter(pk=made.pk).update(created_at=at)
+    figures = surveys(community_ids=[world.community.pk], since=SINCE, until=UNTIL)
+    mine = figures[world.community.pk]
+    households = (
+        Household.objects.filter(community=world.community).values("dwelling").distinct().count()
+    )
+    assert mine["survey_coverage"] == Share(1, households)
+    assert mine["recommendations_issued"] == Count(1)

@@ -222,7 +222,7 @@ def test_the_ladder_agrees_with_the_participation_overview(populated: World) -> 
 def test_areas_not_built_show_nothing_rather_than_zero(populated: World) -> None:
     indicators = indicators_for([populated.community.pk], since=SINCE, until=UNTIL)
     rows = {row.key: row for row in indicators.rows()}
-    for key in ("survey_coverage", "network_density", "relational_trust"):
+    for key in ("network_density", "relational_trust", "cognitive_belonging"):
         assert rows[key].measure is None
         assert rows[key].display == ""
     assert rows["activities_held"].measured

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from peiban.places.models import Building, Dwelling, Household
 from peiban.surveys.models import Form
@@ -54,3 +56,10 @@ def good_answers(**overrides: Any) -> dict[str, Any]:
     }
     answers.update(overrides)
     return {k: v for k, v in answers.items() if v is not None}
+
+
+@pytest.fixture(autouse=True)
+def _english_messages() -> Iterator[None]:
+    """Services' messages are asserted in English (the catalogue translates them for people)."""
+    with translation.override("en"):
+        yield
