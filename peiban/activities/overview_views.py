@@ -11,8 +11,8 @@ from peiban.activities.overview import leader_candidates, participation_overview
 from peiban.activities.participation import STAGE_LABELS, STAGES
 from peiban.core.access import Need as Can
 from peiban.core.access import get_community_access
+from peiban.core.charts import Series, stacked_bars
 from peiban.ledger.selectors import hours_balance
-from peiban.needs.charts import Series, stacked_bars
 from peiban.places.access import get_resident_for_user
 
 

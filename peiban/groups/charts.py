@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from peiban.core.charts import CATEGORICAL, FONT, LINE, PAPER, WIDTH, Svg, fit, number
 from peiban.groups.models import Assessment
-from peiban.needs.charts import CATEGORICAL, FONT, LINE, PAPER, WIDTH, _n, _Svg, fit
 
 LOW, HIGH = 1, 5
 
@@ -30,7 +30,7 @@ def score_lines(
     left, right, top, bottom = 40, WIDTH - 16, 16, 176
     legend_top = bottom + 48
     height = legend_top + len(dimensions) * (FONT + 8) + 8
-    svg = _Svg()
+    svg = Svg()
 
     def y_of(score: float) -> float:
         return bottom - (score - LOW) / (HIGH - LOW) * (bottom - top)
@@ -39,15 +39,15 @@ def score_lines(
         svg.add(
             '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="1"/>',
             left,
-            _n(y_of(score)),
+            number(y_of(score)),
             right,
-            _n(y_of(score)),
+            number(y_of(score)),
             LINE,
         )
         svg.add(
             '<text x="{}" y="{}" text-anchor="end" dominant-baseline="central">{}</text>',
             left - 6,
-            _n(y_of(score)),
+            number(y_of(score)),
             score,
         )
     count = len(series)
@@ -64,15 +64,15 @@ def score_lines(
             svg.add(
                 '<polyline points="{}" fill="none" stroke="{}" stroke-width="3" '
                 'stroke-linejoin="round"/>',
-                " ".join(f"{_n(x)},{_n(y_of(v))}" for x, v in points),
+                " ".join(f"{number(x)},{number(y_of(v))}" for x, v in points),
                 colour,
             )
         for x, value in points:
             svg.add(
                 '<circle cx="{}" cy="{}" r="5" fill="{}" stroke="{}" stroke-width="2">'
                 "<title>{}: {}</title></circle>",
-                _n(x),
-                _n(y_of(value)),
+                number(x),
+                number(y_of(value)),
                 colour,
                 PAPER,
                 labels.get(dimension, dimension),

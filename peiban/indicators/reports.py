@@ -6,8 +6,8 @@ the residents agreed to have published, 点赞 with consent). The government-fac
 (``government=True``, the only one government viewers get) shows aggregates only: no highlights
 and nothing that names a person.
 
-Charts are drawn with Pillow into PNG images (Noto Sans CJK for the labels) and placed in the
-Word and PDF files; the Excel file carries the figures themselves.
+Charts are drawn by peiban.core.charts into PNG images and placed in the Word and PDF files;
+the Excel file carries the figures themselves.
 """
 
 from __future__ import annotations
@@ -22,19 +22,20 @@ from django.utils.translation import gettext as _
 
 from peiban.activities.models import Photo
 from peiban.activities.participation import STAGE_LABELS
+from peiban.core.charts import BarChart, bar_chart_png
 from peiban.core.exports import Sheet, workbook_bytes
+from peiban.core.typesetting import (
+    break_lines,
+    cjk_face_number,
+    find_cjk_font,
+    quiet_font_subsetting,
+    width_cache,
+)
 from peiban.indicators.figures import Indicators, Row, indicators_for
 from peiban.indicators.progress import Progress, method_progress, thresholds_for
 from peiban.indicators.providers import LADDER_STAGES
 from peiban.needs.dashboard import local_midnight
-from peiban.needs.letters import (
-    PRODUCT_NAME,
-    _quiet_font_subsetting,
-    _width_cache,
-    break_lines,
-    cjk_face_number,
-    find_cjk_font,
-)
+from peiban.needs.letters import PRODUCT_NAME
 from peiban.needs.models import Recognition
 from peiban.places.models import Community
 
@@ -48,16 +49,6 @@ CONTENT_TYPES = {
 HIGHLIGHTS_LIMIT = 20
 MARGIN_MM = 20.0
 MM_PER_PT = 25.4 / 72
-
-
-@dataclass
-class Chart:
-    title: str
-    labels: list[str]
-    values: list[int]
-
-    def png(self) -> bytes:
-        return chart_png(self)
 
 
 @dataclass
@@ -89,15 +80,15 @@ class ReportData:
     def sections(self) -> list[tuple[str, list[Row]]]:
         return [(str(section.label), rows) for section, rows in self.indicators.sections()]
 
-    def charts(self) -> list[Chart]:
-        ladder = Chart(
+    def charts(self) -> list[BarChart]:
+        ladder = BarChart(
             _("Residents by their highest stage on the participation ladder"),
             [str(STAGE_LABELS[s]) for s in LADDER_STAGES],
             [int(self.indicators.value(f"ladder_{s}") or 0) for s in LADDER_STAGES],
         )
         measure = self.indicators.measure("feedback_ratings")
         ratings = list(getattr(measure, "counts", (0, 0, 0, 0, 0)))
-        feedback = Chart(
+        feedback = BarChart(
             _("Activity ratings given, from 1 to 5"),
             [f"{n}★" for n in range(1, 6)],
             ratings,
@@ -178,44 +169,6 @@ def report_photos(
         if len(photos) == PHOTOS_LIMIT:
             break
     return photos
-
-
-# --- charts ----------------------------------------------------------------------------------
-
-BAR = (37, 99, 235)
-INK = (30, 30, 30)
-GRID = (210, 210, 210)
-
-
-def chart_png(chart: Chart, *, width: int = 1200, height: int = 600) -> bytes:
-    """A bar chart as a PNG: value above each bar, label below, title on top."""
-    from PIL import Image, ImageDraw, ImageFont
-
-    path = find_cjk_font("sans")
-    face = cjk_face_number(path)
-    title_font = ImageFont.truetype(str(path), 34, index=face)
-    font = ImageFont.truetype(str(path), 26, index=face)
-    image = Image.new("RGB", (width, height), "white")
-    draw = ImageDraw.Draw(image)
-    draw.text((40, 20), chart.title, font=title_font, fill=INK)
-    left, right, top, bottom = 60, width - 40, 110, height - 70
-    draw.line((left, bottom, right, bottom), fill=GRID, width=2)
-    peak = max(chart.values, default=0) or 1
-    slot = (right - left) / max(len(chart.values), 1)
-    for i, (label, value) in enumerate(zip(chart.labels, chart.values, strict=True)):
-        x0 = left + i * slot + slot * 0.18
-        x1 = left + (i + 1) * slot - slot * 0.18
-        y = bottom - (bottom - top - 40) * value / peak
-        if value:
-            draw.rectangle((x0, y, x1, bottom), fill=BAR)
-        text = str(value)
-        tw = draw.textlength(text, font=font)
-        draw.text(((x0 + x1) / 2 - tw / 2, y - 36), text, font=font, fill=INK)
-        lw = draw.textlength(label, font=font)
-        draw.text(((x0 + x1) / 2 - lw / 2, bottom + 14), label, font=font, fill=INK)
-    out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
-    return out.getvalue()
 
 
 # --- Excel -----------------------------------------------------------------------------------
@@ -326,7 +279,7 @@ def report_docx(data: ReportData, *, east_asian_font: str = "宋体") -> bytes:
 
     document.add_heading(_("Charts"), level=1)
     for chart in data.charts():
-        document.add_picture(io.BytesIO(chart.png()), width=Mm(160))
+        document.add_picture(io.BytesIO(bar_chart_png(chart)), width=Mm(160))
 
     if data.photos:
         document.add_heading(_("Photos"), level=1)
@@ -363,7 +316,7 @@ def report_pdf(data: ReportData) -> bytes:
     from fpdf import FPDF
     from fpdf.enums import TextMode
 
-    _quiet_font_subsetting()
+    quiet_font_subsetting()
     serif = find_cjk_font("serif")
     sans = find_cjk_font("sans")
     footer = f"{PRODUCT_NAME} · {data.community.name} · {data.generated.isoformat()}"
@@ -391,7 +344,7 @@ def report_pdf(data: ReportData) -> bytes:
 
     def paragraph(text: str, *, size: float = 10.5, family: str = "serif", style: str = "") -> None:
         pdf.set_font(family, style, size)
-        measure = _width_cache(pdf.get_string_width)
+        measure = width_cache(pdf.get_string_width)
         height = size * MM_PER_PT * 1.7
         for line in break_lines(text, measure, width):
             pdf.cell(width, height, line, new_x="LMARGIN", new_y="NEXT")
@@ -447,7 +400,7 @@ def report_pdf(data: ReportData) -> bytes:
     for chart in data.charts():
         if pdf.get_y() > pdf.h - 100:
             pdf.add_page()
-        pdf.image(io.BytesIO(chart.png()), x=MARGIN_MM, w=width * 0.9)
+        pdf.image(io.BytesIO(bar_chart_png(chart)), x=MARGIN_MM, w=width * 0.9)
         pdf.ln(4)
 
     if data.photos:

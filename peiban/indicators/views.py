@@ -21,6 +21,7 @@ from peiban.activities.participation import STAGE_LABELS
 from peiban.core.access import Need as Can
 from peiban.core.access import get_community_access, signed_in
 from peiban.core.audit import audit_record
+from peiban.core.charts import Series, stacked_bars
 from peiban.core.members import get_organisation_for_admin
 from peiban.core.models import AuditAction
 from peiban.indicators.definitions import BY_KEY
@@ -52,7 +53,6 @@ from peiban.indicators.services import (
     thresholds_update,
     time_log_add,
 )
-from peiban.needs.charts import Series, stacked_bars
 from peiban.needs.dashboard_views import Period, period_from
 from peiban.places.models import Community
 

@@ -30,16 +30,16 @@ from django.utils.translation import gettext as _
 from peiban.core.audit import audit_record
 from peiban.core.models import AuditAction, ConsentPurpose
 from peiban.core.privacy import consents_active
-from peiban.ledger.models import Certificate, CertificateCounter, HourEntry, HourStatus
-from peiban.ledger.services import STAFF_ROLES, LedgerError, _require
-from peiban.needs.letters import (
-    LetterFontMissing,
-    _quiet_font_subsetting,
-    _width_cache,
+from peiban.core.typesetting import (
+    CJKFontMissing,
     break_lines,
     cjk_face_number,
     find_cjk_font,
+    quiet_font_subsetting,
+    width_cache,
 )
+from peiban.ledger.models import Certificate, CertificateCounter, HourEntry, HourStatus
+from peiban.ledger.services import STAFF_ROLES, LedgerError, _require
 from peiban.places.models import Resident
 
 ID_TYPE = "居民身份证"
@@ -89,11 +89,11 @@ def certificate_pdf(
     """The certificate as an A4 PDF; hours are the sum of the verified entries given."""
     from fpdf import FPDF
 
-    _quiet_font_subsetting()
+    quiet_font_subsetting()
     regular = find_cjk_font("serif")
     try:
         bold: Path | None = find_cjk_font("serif", bold=True)
-    except LetterFontMissing:
+    except CJKFontMissing:
         bold = None
 
     verified = [entry for entry in entries if entry.status == HourStatus.VERIFIED]
@@ -121,7 +121,7 @@ def certificate_pdf(
 
     def paragraph(text: str, size: float = 12.0, *, indent: bool = False, align: str = "L") -> None:
         pdf.set_font("cert", "", size)
-        width_of = _width_cache(pdf.get_string_width)
+        width_of = width_cache(pdf.get_string_width)
         height = size * MM_PER_PT * 1.7
         first = 2 * size * MM_PER_PT if indent else 0.0
         for index, line in enumerate(break_lines(text, width_of, width, first_indent=first)):

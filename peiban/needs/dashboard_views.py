@@ -29,8 +29,7 @@ from django.utils.translation import gettext as _
 from peiban.chats.selectors import emerging_issues
 from peiban.core.access import Need as Needs
 from peiban.core.access import get_community_access
-from peiban.core.members import get_organisation_for_admin
-from peiban.needs.charts import (
+from peiban.core.charts import (
     CATEGORICAL,
     FONT,
     Cell,
@@ -41,6 +40,7 @@ from peiban.needs.charts import (
     stacked_bars,
     text_width,
 )
+from peiban.core.members import get_organisation_for_admin
 from peiban.needs.dashboard import (
     DashboardFigures,
     community_table,

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from peiban.core.access import Need as Can
 from peiban.core.access import get_community_access, signed_in
 from peiban.core.members import get_organisation_for_admin
+from peiban.core.typesetting import CJKFontMissing
 from peiban.core.uploads import private_file_response
 from peiban.needs.access import can_work_on, get_need_for_user, may_verify, needs_for_user
 from peiban.needs.dashboard import drilldown_filter
@@ -34,7 +35,7 @@ from peiban.needs.forms import (
     StaffNeedForm,
 )
 from peiban.needs.letter_templates import BUILTIN_TEMPLATES, render_template_text
-from peiban.needs.letters import LetterFontMissing, letter_docx, letter_pdf
+from peiban.needs.letters import letter_docx, letter_pdf
 from peiban.needs.models import Channel, Need, Stage
 from peiban.needs.selectors import (
     need_timeline,
@@ -440,7 +441,7 @@ def letter_file(
         else:
             content = letter_docx(found, compound_name=access.community.name)
             kind = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    except LetterFontMissing as error:
+    except CJKFontMissing as error:
         messages.error(request, str(error))
         return _back(need)
     response = HttpResponse(content, content_type=kind)

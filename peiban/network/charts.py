@@ -1,4 +1,4 @@
-"""Server-side SVG for the network pages, in the manner of peiban.needs.charts.
+"""Server-side SVG for the network pages, in the manner of peiban.core.charts.
 
 A line of a measure over months (ties per resident, density), and a static picture of the network
 for reports: a force layout (networkx spring layout with a fixed seed, so the same snapshot gives
@@ -15,17 +15,12 @@ import networkx as nx
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from peiban.needs.charts import CATEGORICAL, FONT, INK, LINE, PAPER, SOFT, WIDTH, fit
+from peiban.core.charts import CATEGORICAL, FONT, INK, LINE, PAPER, SOFT, WIDTH, fit, number
 from peiban.network.graph import SEED
 
 PICTURE_NODES = 400
 PICTURE_SIZE = 640
 OTHER = "#999999"
-
-
-def _n(value: float) -> str:
-    text = f"{float(value):.1f}"
-    return text[:-2] if text.endswith(".0") else text
 
 
 def _svg(
@@ -35,15 +30,15 @@ def _svg(
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" width="100%" role="img" '
         'aria-label="{}" font-size="{}" fill="{}"><title>{}</title><desc>{}</desc>'
         '<rect x="0" y="0" width="{}" height="{}" fill="{}"/>{}</svg>',
-        _n(width),
-        _n(height),
+        number(width),
+        number(height),
         label,
         FONT,
         INK,
         label,
         description,
-        _n(width),
-        _n(height),
+        number(width),
+        number(height),
         PAPER,
         format_html_join("", "{}", ((part,) for part in body)),
     )
@@ -72,12 +67,12 @@ def trend(points: Sequence[Value], *, title: str) -> SafeString:
                 '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="1"/>'
                 '<text x="{}" y="{}" text-anchor="end" dominant-baseline="central">{}</text>',
                 left,
-                _n(y_of(value)),
+                number(y_of(value)),
                 right,
-                _n(y_of(value)),
+                number(y_of(value)),
                 LINE,
                 left - 6,
-                _n(y_of(value)),
+                number(y_of(value)),
                 shown,
             )
         )
@@ -88,7 +83,9 @@ def trend(points: Sequence[Value], *, title: str) -> SafeString:
             format_html(
                 '<polyline points="{}" fill="none" stroke="{}" stroke-width="3" '
                 'stroke-linejoin="round"/>',
-                " ".join(f"{_n(x)},{_n(y_of(p.value))}" for x, p in zip(xs, points, strict=True)),
+                " ".join(
+                    f"{number(x)},{number(y_of(p.value))}" for x, p in zip(xs, points, strict=True)
+                ),
                 CATEGORICAL[0],
             )
         )
@@ -97,8 +94,8 @@ def trend(points: Sequence[Value], *, title: str) -> SafeString:
             format_html(
                 '<circle cx="{}" cy="{}" r="6" fill="{}" stroke="{}" stroke-width="2">'
                 "<title>{}: {}</title></circle>",
-                _n(x),
-                _n(y_of(p.value)),
+                number(x),
+                number(y_of(p.value)),
                 CATEGORICAL[0],
                 PAPER,
                 p.label,
@@ -176,10 +173,10 @@ def picture(
             format_html(
                 '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="1" '
                 'stroke-opacity="0.5"/>',
-                _n(x1),
-                _n(y1),
-                _n(x2),
-                _n(y2),
+                number(x1),
+                number(y1),
+                number(x2),
+                number(y2),
                 SOFT,
             )
         )
@@ -193,9 +190,9 @@ def picture(
             format_html(
                 '<circle cx="{}" cy="{}" r="{}" fill="{}" stroke="{}" stroke-width="1">'
                 "<title>{}</title></circle>",
-                _n(x),
-                _n(y),
-                _n(radius),
+                number(x),
+                number(y),
+                number(radius),
                 colour_of(node[colour_by], palette),
                 PAPER,
                 node["name"],

@@ -22,9 +22,9 @@ from django.views.decorators.http import require_POST
 from peiban.core.access import Need as Can
 from peiban.core.access import get_community_access
 from peiban.core.audit import audit_record
+from peiban.core.charts import Series, stacked_bars
 from peiban.core.exports import csv_safe, workbook_bytes
 from peiban.core.models import AuditAction
-from peiban.needs.charts import Series, stacked_bars
 from peiban.places.models import Dwelling
 from peiban.surveys.access import get_form_for_user
 from peiban.surveys.answers import check_answers, iter_questions, label_in

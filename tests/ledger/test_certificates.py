@@ -9,10 +9,10 @@ import pytest
 
 from peiban.core.models import ConsentPurpose
 from peiban.core.privacy import consent_record
+from peiban.core.typesetting import CJKFontMissing, find_cjk_font
 from peiban.ledger.certificates import certificate_download, certificate_issue
 from peiban.ledger.models import Certificate
 from peiban.ledger.services import LedgerError, hours_enter, hours_verify
-from peiban.needs.letters import LetterFontMissing, find_cjk_font
 from peiban.places.services import resident_set_contact
 
 
@@ -20,7 +20,7 @@ from peiban.places.services import resident_set_contact
 def _font() -> None:
     try:
         find_cjk_font("serif")
-    except LetterFontMissing as missing:
+    except CJKFontMissing as missing:
         pytest.skip(str(missing))
 
 

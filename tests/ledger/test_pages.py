@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from peiban.core.typesetting import CJKFontMissing, find_cjk_font
 from peiban.ledger.models import Certificate, HourEntry, PointsEntry, PointsRule, Redemption, Reward
 from peiban.ledger.selectors import points_balance
 from peiban.ledger.services import hours_credit_from_attendance, hours_verify
-from peiban.needs.letters import LetterFontMissing, find_cjk_font
 from peiban.places.models import Resident
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,7 @@ def url(name: str, **kwargs: Any) -> str:
 def needs_font() -> None:
     try:
         find_cjk_font("serif")
-    except LetterFontMissing as missing:
+    except CJKFontMissing as missing:
         pytest.skip(str(missing))
 
 

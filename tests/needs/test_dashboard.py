@@ -27,8 +27,7 @@ from django.utils import timezone
 import peiban.urls
 from peiban.core.access import Need as Needs
 from peiban.core.access import get_community_access
-from peiban.needs import dashboard_views
-from peiban.needs.charts import (
+from peiban.core.charts import (
     PAPER,
     SEQUENTIAL,
     Cell,
@@ -41,6 +40,7 @@ from peiban.needs.charts import (
     shade,
     stacked_bars,
 )
+from peiban.needs import dashboard_views
 from peiban.needs.dashboard import (
     DONE_STAGES,
     LOOP,

@@ -20,6 +20,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from peiban.core import typesetting
+from peiban.core.typesetting import (
+    NO_LINE_END,
+    NO_LINE_START,
+    CJKFontMissing,
+    break_lines,
+    cjk_face_number,
+    find_cjk_font,
+)
 from peiban.needs import letters
 from peiban.needs.letter_templates import (
     BUILTIN_TEMPLATES,
@@ -28,12 +37,6 @@ from peiban.needs.letter_templates import (
     render_template_text,
 )
 from peiban.needs.letters import (
-    NO_LINE_END,
-    NO_LINE_START,
-    LetterFontMissing,
-    break_lines,
-    cjk_face_number,
-    find_cjk_font,
     lay_out,
     letter_docx,
     letter_pdf,
@@ -64,7 +67,7 @@ def _tool(name: str) -> str:
 def cjk_font() -> Path:
     try:
         return find_cjk_font("serif")
-    except LetterFontMissing as error:
+    except CJKFontMissing as error:
         _missing(str(error))
         raise
 
@@ -175,7 +178,7 @@ def test_break_lines_keeps_numbers_and_words_whole_when_they_fit() -> None:
 def test_break_lines_never_loses_text_nor_overflows(text: str, width: int) -> None:
     lines = break_lines(text, _one, width)
     assert "".join(lines) == text
-    clusters = letters._tokens(text)
+    clusters = typesetting.tokens(text)
     if all(len(cluster) <= width for cluster in clusters):
         assert all(len(line) <= width for line in lines)
         for line in lines[1:]:
@@ -261,9 +264,9 @@ def test_find_cjk_font_looks_in_the_configured_folder_first(
 
 def test_find_cjk_font_says_how_to_install_one(monkeypatch, tmp_path: Path, settings) -> None:
     settings.CJK_FONT_DIR = str(tmp_path)
-    monkeypatch.setattr(letters, "_system_font_dirs", list)
-    monkeypatch.setattr(letters.shutil, "which", lambda name: None)
-    with pytest.raises(LetterFontMissing, match="fonts-noto-cjk") as raised:
+    monkeypatch.setattr(typesetting, "_system_font_dirs", list)
+    monkeypatch.setattr(typesetting.shutil, "which", lambda name: None)
+    with pytest.raises(CJKFontMissing, match="fonts-noto-cjk") as raised:
         find_cjk_font("sans", bold=True)
     assert "PEIBAN_CJK_FONT_DIR" in str(raised.value)
     with pytest.raises(ValueError, match="serif"):
@@ -333,7 +336,7 @@ def test_letter_pdf_without_a_bold_face_strokes_the_title(
 
     def regular_only(style="serif", bold=False):
         if bold:
-            raise LetterFontMissing("no bold face here")
+            raise CJKFontMissing("no bold face here")
         return real(style)
 
     monkeypatch.setattr(letters, "find_cjk_font", regular_only)
@@ -351,7 +354,7 @@ def test_letter_pdf_without_a_bold_face_strokes_the_title(
 def test_fc_match_finds_the_font_fontconfig_knows(cjk_font: Path) -> None:
     if shutil.which("fc-match") is None:
         pytest.skip("fc-match (fontconfig) is not installed")
-    found = letters._fc_match("serif", False)
+    found = typesetting._fc_match("serif", False)
     assert found is not None
     assert cjk_face_number(found) == cjk_face_number(cjk_font)
 

@@ -73,7 +73,7 @@ class Point:
 
 
 @dataclass
-class _Svg:
+class Svg:
     parts: list[SafeString] = field(default_factory=list)
 
     def add(self, template: str, *args: object) -> None:
@@ -92,7 +92,7 @@ class _Svg:
             "<title>{}</title><desc>{}</desc>"
             '<rect x="0" y="0" width="{}" height="{}" fill="{}"/>{}</svg>',
             WIDTH,
-            _n(height),
+            number(height),
             "group" if interactive else "img",
             label,
             FONT,
@@ -100,7 +100,7 @@ class _Svg:
             label,
             description,
             WIDTH,
-            _n(height),
+            number(height),
             PAPER,
             body,
         )
@@ -110,7 +110,7 @@ def _join(parts: Sequence[SafeString]) -> SafeString:
     return format_html_join("", "{}", ((part,) for part in parts))
 
 
-def _n(value: float | Decimal | Fraction) -> str:
+def number(value: float | Decimal | Fraction) -> str:
     """A coordinate: at most one decimal, no trailing zeros."""
     text = f"{float(value):.1f}"
     return text[:-2] if text.endswith(".0") else text
@@ -167,14 +167,14 @@ def stacked_bars(
     bar_x = PAD + label_w
     bar_w = WIDTH - bar_x - count_w - PAD
     row_h, bar_h = 40, 26
-    svg = _Svg()
+    svg = Svg()
     for i, month in enumerate(months):
         top = PAD + i * row_h
         middle = top + row_h / 2
         svg.add(
             '<text x="{}" y="{}" dominant-baseline="central">{}</text>',
             PAD,
-            _n(middle),
+            number(middle),
             fit(month, FONT, label_w - PAD),
         )
         x = Decimal(bar_x)
@@ -192,9 +192,9 @@ def stacked_bars(
             mark = format_html(
                 '<rect x="{}" y="{}" width="{}" height="{}" fill="{}" stroke="{}" '
                 'stroke-width="1"><title>{}</title></rect>',
-                _n(x),
-                _n(middle - bar_h / 2),
-                _n(width),
+                number(x),
+                number(middle - bar_h / 2),
+                number(width),
                 bar_h,
                 colour,
                 PAPER,
@@ -205,8 +205,8 @@ def stacked_bars(
             x += width
         svg.add(
             '<text x="{}" y="{}" dominant-baseline="central" font-weight="700">{}</text>',
-            _n(x + 6),
-            _n(middle),
+            number(x + 6),
+            number(middle),
             totals[i],
         )
     legend_top = PAD + len(months) * row_h + 12
@@ -276,7 +276,7 @@ def heat_grid(
         columns = next((k for k in (4, 3, 2) if (WIDTH - 2 * PAD - (k - 1) * gap) / k >= widest), 1)
     cell_w = (WIDTH - 2 * PAD - (columns - 1) * gap) / columns
     cell_h = 76
-    svg = _Svg()
+    svg = Svg()
     for i, cell in enumerate(cells):
         x = PAD + (i % columns) * (cell_w + gap)
         y = PAD + (i // columns) * (cell_h + gap)
@@ -290,19 +290,19 @@ def heat_grid(
             '<text x="{}" y="{}" text-anchor="middle" font-size="24" font-weight="700" '
             'fill="{}">{}</text></g>',
             named,
-            _n(x),
-            _n(y),
-            _n(cell_w),
+            number(x),
+            number(y),
+            number(cell_w),
             cell_h,
             fill,
             INK if cell.count else LINE,
             2 if cell.count else 1,
-            _n(x + cell_w / 2),
-            _n(y + 28),
+            number(x + cell_w / 2),
+            number(y + 28),
             ink,
             fit(cell.label, FONT, cell_w - 10),
-            _n(x + cell_w / 2),
-            _n(y + 62),
+            number(x + cell_w / 2),
+            number(y + 62),
             ink,
             cell.count,
         )
@@ -318,13 +318,13 @@ def heat_grid(
         svg.add(
             '<rect x="{}" y="{}" width="{}" height="34" fill="{}" stroke="{}"/>'
             '<text x="{}" y="{}" text-anchor="middle" fill="{}">{}</text>',
-            _n(lx),
-            _n(ly),
-            _n(width),
+            number(lx),
+            number(ly),
+            number(width),
             colour,
             LINE,
-            _n(lx + width / 2),
-            _n(ly + 24),
+            number(lx + width / 2),
+            number(ly + 24),
             ink_on(colour),
             text,
         )
@@ -353,7 +353,7 @@ def line(
     reference = Fraction(1, 2) if reference is None else reference
     left, right, top, bottom = 60, WIDTH - 16, 16, 196
     height = bottom + 56
-    svg = _Svg()
+    svg = Svg()
 
     def y_of(share: Fraction | Decimal | float) -> float:
         return bottom - float(share) * (bottom - top)
@@ -362,25 +362,25 @@ def line(
         svg.add(
             '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="1"/>',
             left,
-            _n(y_of(share)),
+            number(y_of(share)),
             right,
-            _n(y_of(share)),
+            number(y_of(share)),
             LINE,
         )
     for share in (Fraction(0), reference, Fraction(1)):
         svg.add(
             '<text x="{}" y="{}" text-anchor="end" dominant-baseline="central">{}%</text>',
             left - 6,
-            _n(y_of(share)),
+            number(y_of(share)),
             _percent(share),
         )
     svg.add(
         '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="2" '
         'stroke-dasharray="6 4"/>',
         left,
-        _n(y_of(reference)),
+        number(y_of(reference)),
         right,
-        _n(y_of(reference)),
+        number(y_of(reference)),
         SOFT,
     )
     step = (right - left) / max(len(points) - 1, 1)
@@ -393,7 +393,7 @@ def line(
                 runs.append(run)
             run = []
             continue
-        run.append(f"{_n(x)},{_n(y_of(point.value))}")
+        run.append(f"{number(x)},{number(y_of(point.value))}")
     if run:
         runs.append(run)
     for coords in runs:
@@ -410,8 +410,8 @@ def line(
         svg.add(
             '<circle cx="{}" cy="{}" r="6" fill="{}" stroke="{}" stroke-width="2">'
             "<title>{}</title></circle>",
-            _n(x),
-            _n(y_of(point.value)),
+            number(x),
+            number(y_of(point.value)),
             CATEGORICAL[0],
             PAPER,
             named,
@@ -448,3 +448,58 @@ def _describe(point: Point) -> str:
         return _("%(label)s: none") % {"label": point.label}
     text = _("%(label)s: %(percent)s%%") % {"label": point.label, "percent": _percent(point.value)}
     return f"{text} ({point.detail})" if point.detail else text
+
+
+# --- PNG charts for Word and PDF files ---------------------------------------------------------
+
+PNG_BAR = (0, 114, 178)  # Okabe–Ito blue, as CATEGORICAL[0]
+PNG_INK = (17, 17, 17)
+PNG_GRID = (118, 118, 118)
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """A titled bar chart of counts, one bar per label, for files that cannot hold SVG."""
+
+    title: str
+    labels: Sequence[str]
+    values: Sequence[int]
+
+
+def bar_chart_png(chart: BarChart, *, width: int = 1200, height: int = 600) -> bytes:
+    """The chart as a PNG drawn with Pillow in Noto Sans CJK: the value above each bar, its
+    label below (shortened to fit its slot), the title on top."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    from peiban.core.typesetting import cjk_face_number, find_cjk_font
+
+    path = find_cjk_font("sans")
+    face = cjk_face_number(path)
+    title_font = ImageFont.truetype(str(path), 34, index=face)
+    font = ImageFont.truetype(str(path), 26, index=face)
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((40, 20), chart.title, font=title_font, fill=PNG_INK)
+    left, right, top, bottom = 60, width - 40, 110, height - 70
+    draw.line((left, bottom, right, bottom), fill=PNG_GRID, width=2)
+    peak = max(chart.values, default=0) or 1
+    slot = (right - left) / max(len(chart.values), 1)
+    for i, (label, value) in enumerate(zip(chart.labels, chart.values, strict=True)):
+        x0 = left + i * slot + slot * 0.18
+        x1 = left + (i + 1) * slot - slot * 0.18
+        y = bottom - (bottom - top - 40) * value / peak
+        if value:
+            draw.rectangle((x0, y, x1, bottom), fill=PNG_BAR)
+        text = str(value)
+        tw = draw.textlength(text, font=font)
+        draw.text(((x0 + x1) / 2 - tw / 2, y - 36), text, font=font, fill=PNG_INK)
+        shown = label
+        while shown and draw.textlength(shown, font=font) > slot - 8:
+            shown = shown[:-2] + "…" if len(shown) > 1 else ""
+        lw = draw.textlength(shown, font=font)
+        draw.text(((x0 + x1) / 2 - lw / 2, bottom + 14), shown, font=font, fill=PNG_INK)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
