@@ -41,19 +41,18 @@ from peiban.activities.services import (
 )
 from peiban.core.crypto import lookup_hash, normalise_phone
 from peiban.places.addresses import Address, AddressError, make_address, parse_address
-from peiban.places.models import Community, Dwelling, Ownership, Resident
-from peiban.places.roster import (
-    _BIDI_CONTROLS,
-    _MARKUP,
-    _NO,
-    _YES,
+from peiban.places.cells import (
+    NO,
+    YES,
     Rejection,
-    _fold,
-    _is_blank,
-    _is_formula,
-    _show,
-    _text,
+    cell_text,
+    fold,
+    is_blank,
+    is_formula,
+    show,
+    text_problem,
 )
+from peiban.places.models import Community, Dwelling, Ownership, Resident
 from peiban.places.services import contact_hashes
 from peiban.places.tables import (
     HeaderMap,
@@ -157,15 +156,8 @@ _EXCEL_SERIAL = (10_000, 100_000)
 
 
 def _problem(name: str, text: str) -> str | None:
-    for ch in text:
-        if unicodedata.category(ch) == "Cc" or ch in _BIDI_CONTROLS:
-            return f"is {_show(text)}, which contains a control character"
-    if _MARKUP.search(text):
-        return f"is {_show(text)}, which looks like HTML markup"
     limit = _MAX_LENGTH.get(name, _DEFAULT_MAX_LENGTH)
-    if len(text) > limit:
-        return f"is {len(text)} characters long; the limit is {limit}"
-    return None
+    return text_problem(text, limit)
 
 
 def _day(value: object, text: str, today: dt.date) -> dt.date | str:
@@ -182,7 +174,7 @@ def _day(value: object, text: str, today: dt.date) -> dt.date | str:
 
         converted = from_excel(value)
         if not isinstance(converted, dt.datetime):  # pragma: no cover
-            return f"is {_show(text)}, which is not {_DATE_HELP}"
+            return f"is {show(text)}, which is not {_DATE_HELP}"
         day = converted.date()
     else:
         folded = unicodedata.normalize("NFKC", text).strip()
@@ -190,15 +182,15 @@ def _day(value: object, text: str, today: dt.date) -> dt.date | str:
         if match is None or (
             folded[match.end() :].strip() and not _TIME.fullmatch(folded[match.end() :].strip())
         ):
-            return f"is {_show(text)}, which is not {_DATE_HELP}"
+            return f"is {show(text)}, which is not {_DATE_HELP}"
         try:
             day = dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
         except ValueError:
-            return f"is {_show(text)}, which is not {_DATE_HELP}"
+            return f"is {show(text)}, which is not {_DATE_HELP}"
     if day.year < _EARLIEST_YEAR:
-        return f"is {_show(text)}, which is before {_EARLIEST_YEAR}"
+        return f"is {show(text)}, which is before {_EARLIEST_YEAR}"
     if day > today:
-        return f"is {_show(text)}, which is in the future"
+        return f"is {show(text)}, which is in the future"
     return day
 
 
@@ -213,11 +205,11 @@ def _clock(value: object, text: str) -> dt.time | str:
     folded = unicodedata.normalize("NFKC", text).strip()
     match = _TIME.fullmatch(folded)
     if match is None:
-        return f"is {_show(text)}, which is not {_TIME_HELP}"
+        return f"is {show(text)}, which is not {_TIME_HELP}"
     try:
         return dt.time(int(match["H"]), int(match["M"] or 0), int(match["S"] or 0))
     except ValueError:
-        return f"is {_show(text)}, which is not {_TIME_HELP}"
+        return f"is {show(text)}, which is not {_TIME_HELP}"
 
 
 def _parse_row(
@@ -231,13 +223,13 @@ def _parse_row(
         value = cells[position] if position < len(cells) else None
         header = layout.headers[name]
         raw[name] = value
-        if _is_formula(value):
+        if is_formula(value):
             problems.append(
-                (position, f"{header} is {_show(value)}, which is a spreadsheet formula")
+                (position, f"{header} is {show(value)}, which is a spreadsheet formula")
             )
             failed.add(name)
             continue
-        value_text = _text(value)
+        value_text = cell_text(value)
         problem = _problem(name, value_text)
         if problem is not None:
             problems.append((position, f"{header} {problem}"))
@@ -257,7 +249,7 @@ def _parse_row(
 
     day: dt.date | None = None
     if "day" not in failed:
-        if _is_blank(raw.get("day")):
+        if is_blank(raw.get("day")):
             say("day", "is empty; give the date of the activity")
         else:
             parsed = _day(raw["day"], text["day"], today)
@@ -272,20 +264,20 @@ def _parse_row(
         if len(phone) != 4 and len(phone) < 7:
             say(
                 "phone",
-                f"is {_show(text['phone'])}, which is neither a phone number nor its last 4 digits",
+                f"is {show(text['phone'])}, which is neither a phone number nor its last 4 digits",
             )
 
     volunteer = False
     if text["volunteer"]:
-        folded = _fold(text["volunteer"])
-        if folded in _YES:
+        folded = fold(text["volunteer"])
+        if folded in YES:
             volunteer = True
-        elif folded not in _NO:
-            say("volunteer", f"is {_show(text['volunteer'])}, which is not 是 or 否")
+        elif folded not in NO:
+            say("volunteer", f"is {show(text['volunteer'])}, which is not 是 or 否")
 
     times: dict[str, dt.time | None] = {"check_in": None, "check_out": None}
     for name in times:
-        if name in layout.positions and name not in failed and not _is_blank(raw.get(name)):
+        if name in layout.positions and name not in failed and not is_blank(raw.get(name)):
             parsed_time = _clock(raw[name], text[name])
             if isinstance(parsed_time, str):
                 say(name, parsed_time)
@@ -293,7 +285,7 @@ def _parse_row(
                 times[name] = parsed_time
     check_in, check_out = times["check_in"], times["check_out"]
     if check_in is not None and check_out is not None and check_out < check_in:
-        say("check_out", f"is {_show(text['check_out'])}, which is before the check-in time")
+        say("check_out", f"is {show(text['check_out'])}, which is before the check-in time")
 
     if problems or day is None:
         return [message for _position, message in sorted(problems, key=lambda p: p[0])]

@@ -25,7 +25,7 @@ from datetime import date, datetime, time
 
 from django.utils import timezone
 
-from peiban.places.roster import _decode
+from peiban.places.cells import decode_text
 from peiban.places.tables import HeaderMap, TableFileError, open_table
 
 MAX_BYTES = 5 * 2**20
@@ -103,10 +103,7 @@ def decode(data: bytes) -> str:
     """Text of an uploaded file: UTF-8 (with or without BOM), UTF-16 with BOM, or GBK."""
     if len(data) > MAX_BYTES:
         raise ChatFileError(f"The file is {len(data) / 2**20:.1f} MB; the limit is 5 MB.")
-    try:
-        text, _encoding = _decode(data)
-    except ValueError as error:
-        raise ChatFileError(str(error)) from None
+    text, _encoding = decode_text(data, error=ChatFileError)
     if "\x00" in text:
         raise ChatFileError("The file contains binary data; upload a text (.txt) or CSV export.")
     return text

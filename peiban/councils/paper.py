@@ -31,17 +31,8 @@ from peiban.councils.tally import (
     tally_count,
 )
 from peiban.places.addresses import Address, AddressError, make_address, parse_address
-from peiban.places.roster import (
-    Rejection,
-    RosterFileError,
-    RosterRow,
-    _fold,
-    _is_formula,
-    _show,
-    _text,
-    _text_problem,
-    read_roster,
-)
+from peiban.places.cells import Rejection, cell_text, fold, is_formula, show, text_problem
+from peiban.places.roster import RosterFileError, RosterRow, read_roster
 from peiban.places.tables import (
     HeaderMap,
     Layout,
@@ -264,13 +255,13 @@ def _parse_ballot(number: int, cells: Sequence[object], layout: Layout) -> Ballo
     for name, position in layout.positions.items():
         value = cells[position] if position < len(cells) else None
         header = layout.headers[name]
-        if _is_formula(value):
+        if is_formula(value):
             problems.append(
-                (position, f"{header} is {_show(value)}, which is a spreadsheet formula")
+                (position, f"{header} is {show(value)}, which is a spreadsheet formula")
             )
             continue
-        value_text = _text(value)
-        problem = _text_problem(name, value_text)
+        value_text = cell_text(value)
+        problem = text_problem(value_text, 200 if name == "address" else 50)
         if problem is not None:
             problems.append((position, f"{header} {problem}"))
             continue
@@ -286,10 +277,10 @@ def _parse_ballot(number: int, cells: Sequence[object], layout: Layout) -> Ballo
         if not text["opinion"]:
             say("opinion", "is empty; a ballot says 赞成, 反对 or 弃权")
         else:
-            folded = unicodedata.normalize("NFKC", _fold(text["opinion"]))
+            folded = unicodedata.normalize("NFKC", fold(text["opinion"]))
             opinion = OPINION_WORDS.get(folded)
             if opinion is None:
-                say("opinion", f"is {_show(text['opinion'])}, which is not 赞成, 反对 or 弃权")
+                say("opinion", f"is {show(text['opinion'])}, which is not 赞成, 反对 or 弃权")
 
     address: Address | None = None
     if text["building"] or text["room"]:
@@ -384,7 +375,7 @@ def ballots_match(
             rejected.append(
                 Rejection(
                     row.row,
-                    f"the owner number {_show(row.owner_number)} belongs to more than one "
+                    f"the owner number {show(row.owner_number)} belongs to more than one "
                     "owner (alone on one dwelling, with others on another); name the dwelling",
                 )
             )
@@ -396,7 +387,7 @@ def ballots_match(
                 rejected.append(
                     Rejection(
                         row.row,
-                        f"the owner number {_show(row.owner_number)} is not in the roster",
+                        f"the owner number {show(row.owner_number)} is not in the roster",
                     )
                 )
                 continue
@@ -405,7 +396,7 @@ def ballots_match(
             rejected.append(
                 Rejection(
                     row.row,
-                    f"the owner number {_show(row.owner_number)} is not the owner of "
+                    f"the owner number {show(row.owner_number)} is not the owner of "
                     f"{row.address.label()}",
                 )
             )

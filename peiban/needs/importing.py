@@ -40,21 +40,20 @@ from peiban.needs.services import (
     need_set_lead,
 )
 from peiban.places.addresses import AddressError, make_address, normalise_building, parse_address
-from peiban.places.models import Building, Community, Dwelling, Ownership, Resident
 
 # The roster reader's cell helpers: the same care with untrusted spreadsheets.
-from peiban.places.roster import (
-    _BIDI_CONTROLS,
-    _MARKUP,
-    _NO,
-    _YES,
+from peiban.places.cells import (
+    NO,
+    YES,
     Rejection,
-    _fold,
-    _is_blank,
-    _is_formula,
-    _show,
-    _text,
+    cell_text,
+    fold,
+    is_blank,
+    is_formula,
+    show,
+    text_problem,
 )
+from peiban.places.models import Building, Community, Dwelling, Ownership, Resident
 from peiban.places.tables import (
     HeaderMap,
     Layout,
@@ -231,8 +230,8 @@ _URGENCIES: dict[str, str] = {
 }
 _URGENCY_WORDS = "不急, 一般, 紧急 or 危险"
 
-_PUBLIC = _YES | {"公开"}
-_PRIVATE = _NO | {"不公开", "私密", "保密"}
+_PUBLIC = YES | {"公开"}
+_PRIVATE = NO | {"不公开", "私密", "保密"}
 
 _DATE = re.compile(
     r"(?P<y>\d{4})(?:[-/.年](?P<m>\d{1,2})[-/.月](?P<d>\d{1,2})日?|(?P<m2>\d{2})(?P<d2>\d{2}))"
@@ -244,16 +243,8 @@ _EXCEL_SERIAL = (10_000, 100_000)  # 1927 … 2173: plausible Excel day numbers
 
 
 def _problem(name: str, text: str) -> str | None:
-    allowed = "\t\n\r" if name in _MULTILINE else ""
-    for ch in text:
-        if (unicodedata.category(ch) == "Cc" and ch not in allowed) or ch in _BIDI_CONTROLS:
-            return f"is {_show(text)}, which contains a control character"
-    if _MARKUP.search(text):
-        return f"is {_show(text)}, which looks like HTML markup"
     limit = _MAX_LENGTH.get(name, _DEFAULT_MAX_LENGTH)
-    if len(text) > limit:
-        return f"is {len(text)} characters long; the limit is {limit}"
-    return None
+    return text_problem(text, limit, multiline=name in _MULTILINE)
 
 
 def _date(value: object, text: str, now: dt.datetime) -> dt.datetime | str:
@@ -276,14 +267,14 @@ def _date(value: object, text: str, now: dt.datetime) -> dt.datetime | str:
 
         converted = from_excel(value)
         if not isinstance(converted, dt.datetime):  # pragma: no cover - serials give datetimes
-            return f"is {_show(text)}, which is not {_DATE_HELP}"
+            return f"is {show(text)}, which is not {_DATE_HELP}"
         moment = converted
         timed = not float(value).is_integer()
     else:
         folded = unicodedata.normalize("NFKC", text).strip()
         match = _DATE.fullmatch(folded)
         if match is None:
-            return f"is {_show(text)}, which is not {_DATE_HELP}"
+            return f"is {show(text)}, which is not {_DATE_HELP}"
         try:
             moment = dt.datetime(
                 int(match["y"]),
@@ -294,25 +285,25 @@ def _date(value: object, text: str, now: dt.datetime) -> dt.datetime | str:
                 int(match["S"] or 0),
             )
         except ValueError:
-            return f"is {_show(text)}, which is not {_DATE_HELP}"
+            return f"is {show(text)}, which is not {_DATE_HELP}"
         timed = match["H"] is not None
     if moment.year < _EARLIEST_YEAR:
-        return f"is {_show(text)}, which is before {_EARLIEST_YEAR}"
+        return f"is {show(text)}, which is before {_EARLIEST_YEAR}"
     local_now = timezone.localtime(now)
     if moment.date() > local_now.date():
-        return f"is {_show(text)}, which is in the future"
+        return f"is {show(text)}, which is in the future"
     if not timed:
         moment = moment.replace(hour=9, minute=0, second=0, microsecond=0)
     aware = timezone.make_aware(moment) if timezone.is_naive(moment) else moment
     if aware > now:
         if timed and aware > now + dt.timedelta(minutes=5):
-            return f"is {_show(text)}, which is in the future"
+            return f"is {show(text)}, which is in the future"
         aware = now
     return aware
 
 
 def _choice(text: str, table: dict[str, str]) -> str | None:
-    return table.get(_fold(text))
+    return table.get(fold(text))
 
 
 # --- Rows ----------------------------------------------------------------------------------------
@@ -329,13 +320,13 @@ def _parse_row(
         value = cells[position] if position < len(cells) else None
         header = layout.headers[name]
         raw[name] = value
-        if _is_formula(value):
+        if is_formula(value):
             problems.append(
-                (position, f"{header} is {_show(value)}, which is a spreadsheet formula")
+                (position, f"{header} is {show(value)}, which is a spreadsheet formula")
             )
             failed.add(name)
             continue
-        value_text = _text(value)
+        value_text = cell_text(value)
         problem = _problem(name, value_text)
         if problem is not None:
             problems.append((position, f"{header} {problem}"))
@@ -353,7 +344,7 @@ def _parse_row(
     if text["channel"]:
         found = _choice(text["channel"], _CHANNELS)
         if found is None:
-            say("channel", f"is {_show(text['channel'])}, which is not one of {_CHANNEL_WORDS}")
+            say("channel", f"is {show(text['channel'])}, which is not one of {_CHANNEL_WORDS}")
         else:
             channel = found
 
@@ -361,7 +352,7 @@ def _parse_row(
     if text["stage"]:
         found = _choice(text["stage"], _STAGES)
         if found is None:
-            say("stage", f"is {_show(text['stage'])}, which is not one of {_STAGE_WORDS}")
+            say("stage", f"is {show(text['stage'])}, which is not one of {_STAGE_WORDS}")
         else:
             stage = found
 
@@ -369,23 +360,23 @@ def _parse_row(
     if text["urgency"]:
         found = _choice(text["urgency"], _URGENCIES)
         if found is None:
-            say("urgency", f"is {_show(text['urgency'])}, which is not one of {_URGENCY_WORDS}")
+            say("urgency", f"is {show(text['urgency'])}, which is not one of {_URGENCY_WORDS}")
         else:
             urgency = found
 
     public = False
     if text["public"]:
-        folded = _fold(text["public"])
+        folded = fold(text["public"])
         if folded in _PUBLIC:
             public = True
         elif folded not in _PRIVATE:
-            say("public", f"is {_show(text['public'])}, which is not 是 or 否")
+            say("public", f"is {show(text['public'])}, which is not 是 or 否")
 
     moments: dict[str, dt.datetime | None] = {"raised_at": None, "done_at": None}
     for name in moments:
         if name not in layout.positions or name in failed:
             continue
-        if _is_blank(raw.get(name)):
+        if is_blank(raw.get(name)):
             if name == "raised_at":
                 say(name, "is empty; give the date the need was raised")
             continue
@@ -396,7 +387,7 @@ def _parse_row(
             moments[name] = parsed
     raised_at, done_at = moments["raised_at"], moments["done_at"]
     if raised_at is not None and done_at is not None and done_at < raised_at:
-        say("done_at", f"is {_show(text['done_at'])}, which is before the need was raised")
+        say("done_at", f"is {show(text['done_at'])}, which is before the need was raised")
 
     if problems:
         return [message for _position, message in sorted(problems, key=lambda p: p[0])]
@@ -582,21 +573,21 @@ class _Context:
             if other is None:
                 raise _RowRejected(f"{header} is empty; the categories are: {names}")
             return other
-        folded = _fold(text)
+        folded = fold(text)
         for category in self.categories:
-            if _fold(category.name) == folded:
+            if fold(category.name) == folded:
                 return category
         # A part or a beginning that fits one category only (治安 for 安全/治安).
         fitting = [
             c
             for c in self.categories
-            if folded in {_fold(part) for part in re.split(r"[/／与和、]", c.name)}
-            or _fold(c.name).startswith(folded)
+            if folded in {fold(part) for part in re.split(r"[/／与和、]", c.name)}
+            or fold(c.name).startswith(folded)
         ]
         if len(fitting) == 1:
             return fitting[0]
         raise _RowRejected(
-            f"{header} is {_show(text)}, which is not a category of "
+            f"{header} is {show(text)}, which is not a category of "
             f"{self.community.organisation.name}; the categories are: {names}"
         )
 
@@ -655,11 +646,11 @@ class _Context:
             return candidates[0], None
         if not candidates:
             return None, (
-                f"{header} {_show(name)} is not a resident of {self.community.name}; "
+                f"{header} {show(name)} is not a resident of {self.community.name}; "
                 "the need was recorded without a raiser"
             )
         return None, (
-            f"{header} {_show(name)} matches {len(candidates)} residents of "
+            f"{header} {show(name)} matches {len(candidates)} residents of "
             f"{self.community.name}; the need was recorded without a raiser"
         )
 

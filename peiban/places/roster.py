@@ -20,17 +20,25 @@ as `Decimal`, never through float arithmetic.
 
 from __future__ import annotations
 
-import codecs
-import csv
-import datetime as dt
-import io
-import math
 import re
 import unicodedata
-import zipfile
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from peiban.places.cells import (
+    INVISIBLE,
+    NO,
+    YES,
+    Rejection,
+    cell_text,
+    fold,
+    is_blank,
+    is_formula,
+    show,
+    text_problem,
+)
+from peiban.places.tables import Layout, TableFileError, open_table, read_rows
 
 __all__ = ["Rejection", "RosterFileError", "RosterReading", "RosterRow", "read_roster"]
 
@@ -60,14 +68,6 @@ class RosterRow:
     note: str
 
 
-@dataclass(frozen=True)
-class Rejection:
-    """A line left out of the reading, with the reason in one English sentence."""
-
-    row: int
-    reason: str
-
-
 @dataclass
 class RosterReading:
     """What a roster file holds: accepted rows, rejected rows, and how the file was read."""
@@ -78,40 +78,8 @@ class RosterReading:
     encoding: str  # "xlsx", "utf-8", "utf-8-sig", "gbk" (or "gb18030", "utf-16")
 
 
-class RosterFileError(ValueError):
+class RosterFileError(TableFileError):
     """The whole file is unusable; the message says why, for the person who uploaded it."""
-
-
-# --- Cell values ---------------------------------------------------------------------------------
-
-_INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"
-
-
-def _strip(text: str) -> str:
-    return text.strip().strip(_INVISIBLE).strip()
-
-
-def _text(value: object) -> str:
-    """A cell as text: whole floats lose their '.0' (301.0 -> '301'), None becomes ''."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return _strip(value)
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isfinite(value) and value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return str(value)  # the shortest text that reads back as the same float
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    return _strip(str(value))
-
-
-def _is_blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not _strip(value))
 
 
 # --- Headers -------------------------------------------------------------------------------------
@@ -187,15 +155,14 @@ _IMPLIED_SOURCE = {
     "合同面积": "contract",
 }
 
-_HEADER_ROWS_SCANNED = 10
 _BRACKETED = re.compile(r"[(\[【〔].*?[)\]】〕]")
 _HEADER_UNIT = re.compile(r"(?<=.)/?(m2|m\^2|平方米|平米)$")
 
 
 def _normalise_header(value: object) -> str:
     """Fold a header to the form the synonym table uses: '面积（㎡）：' -> '面积'."""
-    text = unicodedata.normalize("NFKC", _text(value)).lower()
-    text = "".join(ch for ch in text if not ch.isspace() and ch not in _INVISIBLE)
+    text = unicodedata.normalize("NFKC", cell_text(value)).lower()
+    text = "".join(ch for ch in text if not ch.isspace() and ch not in INVISIBLE)
     text = _BRACKETED.sub("", text).lstrip("*※").rstrip(":")
     return _HEADER_UNIT.sub("", text)
 
@@ -222,7 +189,7 @@ def _recognise(cells: Sequence[object]) -> list[tuple[int, str, str]]:
     for position, cell in enumerate(cells):
         field = _FIELD_BY_HEADER.get(_normalise_header(cell))
         if field is not None:
-            found.append((position, field, _text(cell)))
+            found.append((position, field, cell_text(cell)))
     return found
 
 
@@ -244,7 +211,7 @@ def _layout(cells: Sequence[object]) -> _Layout:
     if "name" not in headers and "area" not in headers:
         missing.append(f"{_LABELS['name']} or {_LABELS['area']}")
     if missing:
-        present = ", ".join(f"'{h}'" for h in (_text(c) for c in cells) if h) or "none"
+        present = ", ".join(f"'{h}'" for h in (cell_text(c) for c in cells) if h) or "none"
         raise RosterFileError(
             f"The roster is missing columns: {'; '.join(missing)}. Headers found: {present}."
         )
@@ -256,11 +223,6 @@ def _layout(cells: Sequence[object]) -> _Layout:
 
 # --- Checks and conversions ----------------------------------------------------------------------
 
-_PLAIN_TYPES = (str, int, float, Decimal, dt.date, dt.time, dt.timedelta)
-# "=..." is a formula; "+", "-" and "@" start one when a letter or "(" follows ("-3" is a number).
-_FORMULA = re.compile(r"=.|[+\-@][A-Za-z(]", re.DOTALL)
-_MARKUP = re.compile(r"<[A-Za-z/!?]")
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _MAX_LENGTH = {
     "address": 200,
     "name": 50,
@@ -271,39 +233,10 @@ _MAX_LENGTH = {
 _DEFAULT_MAX_LENGTH = 50
 
 
-def _is_formula(value: object) -> bool:
-    if value is None:
-        return False
-    if isinstance(value, str):
-        return _FORMULA.match(_strip(value)) is not None
-    # openpyxl gives array and data-table formulas as objects of their own.
-    return not isinstance(value, _PLAIN_TYPES)
-
-
-def _show(value: object, limit: int = 40) -> str:
-    """A value quoted for a message: shortened, with invisible characters escaped."""
-    text = str(getattr(value, "text", value))
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    shown = "".join(
-        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
-        for ch in text
-    )
-    return f"'{shown}'"
-
-
 def _text_problem(field: str, text: str) -> str | None:
     """What is wrong with text in any column (control characters, markup, length), or None."""
-    allowed = "\t\n\r" if field == "note" else ""
-    for ch in text:
-        if (unicodedata.category(ch) == "Cc" and ch not in allowed) or ch in _BIDI_CONTROLS:
-            return f"is {_show(text)}, which contains a control character"
-    if _MARKUP.search(text):
-        return f"is {_show(text)}, which looks like HTML markup"
     limit = _MAX_LENGTH.get(field, _DEFAULT_MAX_LENGTH)
-    if len(text) > limit:
-        return f"is {len(text)} characters long; the limit is {limit}"
-    return None
+    return text_problem(text, limit, multiline=field == "note")
 
 
 _NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]{1,4})?")
@@ -341,10 +274,6 @@ def _whole(text: str, suffixes: tuple[str, ...]) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).lower().replace(" ", "")
-
-
 _AREA_SOURCES = {
     "登记": "registry",
     "不动产登记": "registry",
@@ -374,8 +303,6 @@ _RELATION_WORDS = (
     ("tenant", ("租户", "租客", "承租人", "tenant")),
     ("owner", ("业主", "产权人", "owner")),
 )
-_YES = frozenset({"是", "y", "yes", "1", "true", "√", "✓", "✔", "对"})
-_NO = frozenset({"否", "n", "no", "0", "false", "×", "✗", "✘"})
 _PLACEHOLDERS = frozenset(
     {"无", "暂无", "没有", "不详", "未知", "/", "-", "--", "—", "——", "n/a", "na", "none", "null"}
 )
@@ -383,7 +310,7 @@ _TAG_SEPARATORS = re.compile(r"[、,，;；\s]+")
 
 
 def _relation(text: str) -> str:
-    folded = _fold(text)
+    folded = fold(text)
     for relation, words in _RELATION_WORDS:
         if any(word in folded for word in words):
             return relation
@@ -402,12 +329,12 @@ def _parse_row(number: int, cells: Sequence[object], layout: _Layout) -> RosterR
         value = cells[position] if position < len(cells) else None
         header = layout.headers[field]
         raw[field] = value
-        if _is_formula(value):
+        if is_formula(value):
             problems.append(
-                (position, f"{header} is {_show(value)}, which is a spreadsheet formula")
+                (position, f"{header} is {show(value)}, which is a spreadsheet formula")
             )
             continue
-        value_text = _text(value)
+        value_text = cell_text(value)
         problem = _text_problem(field, value_text)
         if problem is not None:
             problems.append((position, f"{header} {problem}"))
@@ -415,7 +342,7 @@ def _parse_row(number: int, cells: Sequence[object], layout: _Layout) -> RosterR
         text[field] = value_text
 
     def say(field: str, what: str) -> None:
-        message = f"{layout.headers[field]} is {_show(text[field])}, {what}"
+        message = f"{layout.headers[field]} is {show(text[field])}, {what}"
         problems.append((layout.positions[field], message))
 
     area: Decimal | None = None
@@ -435,7 +362,7 @@ def _parse_row(number: int, cells: Sequence[object], layout: _Layout) -> RosterR
 
     area_source = layout.implied_source
     if text["area_source"]:
-        source = _AREA_SOURCES.get(_fold(text["area_source"]))
+        source = _AREA_SOURCES.get(fold(text["area_source"]))
         if source is None:
             say("area_source", "which is not one of 登记, 测绘 or 合同")
         else:
@@ -443,7 +370,7 @@ def _parse_row(number: int, cells: Sequence[object], layout: _Layout) -> RosterR
 
     use = ""
     if text["use"]:
-        use = _USES.get(_fold(text["use"]), "")
+        use = _USES.get(fold(text["use"]), "")
         if not use:
             say("use", "which is not one of 住宅, 商业 or 住改商")
 
@@ -467,17 +394,17 @@ def _parse_row(number: int, cells: Sequence[object], layout: _Layout) -> RosterR
             years = None
 
     phone = text["phone"]
-    if _fold(phone) in _PLACEHOLDERS:
+    if fold(phone) in _PLACEHOLDERS:
         phone = ""
     elif any(ch.isalpha() for ch in phone):
         say("phone", "which contains letters")
 
     id_number = text["id_number"]
-    if _fold(id_number) in _PLACEHOLDERS:
+    if fold(id_number) in _PLACEHOLDERS:
         id_number = ""
     elif (
         isinstance(id_raw := raw.get("id_number"), float) and abs(id_raw) >= 1e15
-    ) or _SCIENTIFIC.fullmatch(_fold(id_number)):
+    ) or _SCIENTIFIC.fullmatch(fold(id_number)):
         say(
             "id_number",
             "which Excel stored as a number and so lost its last digits; "
@@ -486,13 +413,13 @@ def _parse_row(number: int, cells: Sequence[object], layout: _Layout) -> RosterR
 
     unsold = False
     if text["unsold"]:
-        folded = _fold(text["unsold"])
-        if folded in _YES:
+        folded = fold(text["unsold"])
+        if folded in YES:
             unsold = True
-        elif folded not in _NO:
+        elif folded not in NO:
             say("unsold", "which is not 是 or 否")
 
-    if _is_blank(raw.get("room")) and _is_blank(raw.get("address")):
+    if is_blank(raw.get("room")) and is_blank(raw.get("address")):
         named = [layout.headers[f] for f in ("room", "address") if f in layout.headers]
         verb = "are" if len(named) > 1 else "is"
         problems.append(
@@ -525,194 +452,7 @@ def _parse_row(number: int, cells: Sequence[object], layout: _Layout) -> RosterR
     )
 
 
-_Rows = Iterator[tuple[int, Sequence[object]]]
-
-
-def _find_header(rows: _Rows) -> tuple[int, Sequence[object]] | None:
-    """Consume rows up to and including the header: the first of the first ten non-blank rows
-    with at least two recognised headers."""
-    seen = 0
-    for number, cells in rows:
-        if all(_is_blank(cell) for cell in cells):
-            continue
-        if len(_recognise(cells)) >= 2:
-            return number, cells
-        seen += 1
-        if seen >= _HEADER_ROWS_SCANNED:
-            break
-    return None
-
-
-def _no_header() -> RosterFileError:
-    return RosterFileError(
-        f"No header row found: none of the first {_HEADER_ROWS_SCANNED} rows has at least two "
-        "column names such as 楼栋, 单元, 房号, 地址, 姓名 or 面积."
-    )
-
-
-def _read_table(
-    rows: _Rows, layout: _Layout, max_rows: int
-) -> tuple[list[RosterRow], list[Rejection]]:
-    accepted: list[RosterRow] = []
-    rejected: list[Rejection] = []
-    first_seen: dict[RosterRow, int] = {}
-    count = 0
-    positions = tuple(layout.positions.values())
-    for number, cells in rows:
-        if all(_is_blank(cells[p]) for p in positions if p < len(cells)):
-            continue
-        count += 1
-        if count > max_rows:
-            raise RosterFileError(
-                f"The roster has more than {max_rows} rows; split it into smaller files."
-            )
-        parsed = _parse_row(number, cells, layout)
-        if isinstance(parsed, list):
-            rejected.append(Rejection(row=number, reason="; ".join(parsed)))
-            continue
-        key = replace(parsed, row=0)
-        if key in first_seen:
-            rejected.append(
-                Rejection(row=number, reason=f"The row duplicates row {first_seen[key]}")
-            )
-            continue
-        first_seen[key] = number
-        accepted.append(parsed)
-    return accepted, rejected
-
-
-# --- Files ---------------------------------------------------------------------------------------
-
-
-def _size(n: int) -> str:
-    """'50.0 MB', '20 MB', '1.5 KB', '100 bytes' (trailing '.0' kept only when not exact)."""
-    for unit, scale in (("MB", 2**20), ("KB", 2**10)):
-        if n >= scale:
-            return f"{n / scale:.1f} {unit}" if n % scale else f"{n // scale} {unit}"
-    return f"{n} bytes"
-
-
-def _file_size(n: int) -> str:
-    for unit, scale in (("MB", 2**20), ("KB", 2**10)):
-        if n >= scale:
-            return f"{n / scale:.1f} {unit}"
-    return f"{n} bytes"
-
-
-_ZIP_MAGIC = b"PK\x03\x04"
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _SHEET_NAMES = ("名册", "roster")  # 名册 also matches 花名册
-
-
-def _damaged() -> RosterFileError:
-    return RosterFileError(
-        "The file looks like an Excel workbook (.xlsx) but cannot be read; it may be damaged or "
-        "only partly uploaded. Open it in Excel or WPS, save it again and upload the new copy."
-    )
-
-
-def _read_xlsx(data: bytes, max_bytes: int, max_rows: int) -> RosterReading:
-    # Imported here so that reading CSV files does not pay for loading openpyxl.
-    from openpyxl import load_workbook
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise _damaged() from exc
-    if unpacked > max(16 * max_bytes, 64 * 2**20):
-        raise RosterFileError(
-            f"The workbook unpacks to {_file_size(unpacked)}, which is far more than a roster "
-            "needs; save the roster alone in a new workbook and upload that."
-        )
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception as exc:  # openpyxl raises many kinds of error on a damaged file
-        raise _damaged() from exc
-    try:
-        sheets = list(workbook.worksheets)
-        named = [s for s in sheets if any(w in _fold(s.title) for w in _SHEET_NAMES)]
-        for sheet in named + [s for s in sheets if s not in named]:
-            sheet.reset_dimensions()  # some programs write wrong dimensions; read what is there
-            rows: _Rows = enumerate(sheet.iter_rows(values_only=True), start=1)
-            header = _find_header(rows)
-            if header is None:
-                continue
-            layout = _layout(header[1])
-            accepted, rejected = _read_table(rows, layout, max_rows)
-            return RosterReading(accepted, rejected, dict(layout.headers), "xlsx")
-    except RosterFileError:
-        raise
-    except Exception as exc:  # damage inside a sheet shows only while reading it
-        raise _damaged() from exc
-    finally:
-        workbook.close()
-    raise _no_header()
-
-
-def _decode(data: bytes) -> tuple[str, str]:
-    """The text and the name of its encoding: UTF-8 (with or without BOM), UTF-16 with BOM, GBK."""
-    try:
-        if data.startswith(codecs.BOM_UTF8):
-            return data.decode("utf-8-sig"), "utf-8-sig"
-        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            return data.decode("utf-16"), "utf-16"  # Excel's "Unicode text" export
-    except UnicodeDecodeError as exc:
-        raise RosterFileError("The file starts like Unicode text but is not valid text.") from exc
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise RosterFileError(
-            "The file is neither an Excel workbook (.xlsx) nor a CSV file in UTF-8 or GBK."
-        ) from exc
-    try:
-        data.decode("gbk")
-    except UnicodeDecodeError:
-        return text, "gb18030"
-    return text, "gbk"
-
-
-def _sniff_delimiter(text: str) -> str:
-    """The delimiter among , ; and tab under which the header row is best recognised."""
-    sample = text[: 64 * 1024]
-    first_line = next((line for line in sample.splitlines() if line.strip()), "")
-    best, best_score = ",", (-1, -1)
-    for delimiter in (",", ";", "\t"):
-        recognised = 0
-        try:
-            reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
-            for _, cells in zip(range(_HEADER_ROWS_SCANNED * 2), reader, strict=False):
-                recognised = max(recognised, len(_recognise(cells)))
-        except csv.Error:
-            pass
-        score = (recognised, first_line.count(delimiter))
-        if score > best_score:
-            best, best_score = delimiter, score
-    return best
-
-
-def _read_csv(data: bytes, max_rows: int) -> RosterReading:
-    text, encoding = _decode(data)
-    if "\x00" in text:
-        raise RosterFileError(
-            "The file contains binary data; upload an Excel workbook (.xlsx) or a CSV file."
-        )
-    delimiter = _sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows: _Rows = enumerate(reader, start=1)
-    try:
-        header = _find_header(rows)
-        if header is None:
-            raise _no_header()
-        layout = _layout(header[1])
-        accepted, rejected = _read_table(rows, layout, max_rows)
-    except csv.Error as exc:
-        raise RosterFileError(f"The CSV file cannot be read: {exc}.") from exc
-    return RosterReading(accepted, rejected, dict(layout.headers), encoding)
 
 
 def read_roster(
@@ -723,20 +463,24 @@ def read_roster(
     Raises RosterFileError when the file as a whole cannot be used; rows with problems are
     returned in `rejected` and left out of `rows`.
     """
-    if len(data) > max_bytes:
-        raise RosterFileError(
-            f"The file is {_file_size(len(data))}; the limit is {_size(max_bytes)}."
+    with open_table(
+        data,
+        filename=filename,
+        max_bytes=max_bytes,
+        what="a roster",
+        part="the roster",
+        sheet_words=_SHEET_NAMES,
+        recognise=lambda cells: len(_recognise(cells)),
+        header_examples="楼栋, 单元, 房号, 地址, 姓名 or 面积",
+        error=RosterFileError,
+    ) as table:
+        layout = _layout(table.header)
+        accepted, rejected = read_rows(
+            table,
+            layout=Layout(positions=layout.positions, headers=layout.headers),
+            max_rows=max_rows,
+            parse=lambda number, cells: _parse_row(number, cells, layout),
+            error=RosterFileError,
+            duplicate=lambda n: f"The row duplicates row {n}",
         )
-    if not data.strip():
-        raise RosterFileError("The file is empty.")
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if data.startswith(_ZIP_MAGIC):
-        return _read_xlsx(data, max_bytes, max_rows)
-    if data.startswith(_OLE_MAGIC):
-        raise RosterFileError(
-            "This is an old-style Excel file (.xls) or a password-protected workbook; remove "
-            "any password and save it as .xlsx or CSV, then upload it again."
-        )
-    if suffix in ("xlsx", "xlsm"):
-        raise _damaged()
-    return _read_csv(data, max_rows)
+    return RosterReading(accepted, rejected, dict(layout.headers), table.encoding)

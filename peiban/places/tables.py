@@ -23,16 +23,14 @@ from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Any
 
-from peiban.places.roster import (
-    _OLE_MAGIC,
-    _ZIP_MAGIC,
+from peiban.places.cells import (
+    INVISIBLE,
     Rejection,
-    _decode,
-    _file_size,
-    _fold,
-    _is_blank,
-    _size,
-    _text,
+    cell_text,
+    decode_text,
+    fold,
+    is_blank,
+    size_text,
 )
 
 __all__ = [
@@ -48,6 +46,8 @@ __all__ = [
 ]
 
 HEADER_ROWS_SCANNED = 10
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _DELIMITERS = (",", ";", "\t")
 
 Row = tuple[int, Sequence[object]]  # (row number as the spreadsheet program shows it, cells)
@@ -101,7 +101,7 @@ def _find_header(rows: Iterator[Row], recognise: Recognise) -> Row | None:
     with at least two recognised headers."""
     seen = 0
     for number, cells in rows:
-        if all(_is_blank(cell) for cell in cells):
+        if all(is_blank(cell) for cell in cells):
             continue
         if recognise(cells) >= 2:
             return number, cells
@@ -151,7 +151,7 @@ def _open_xlsx(
         raise _damaged(error) from exc
     if unpacked > max(16 * max_bytes, 64 * 2**20):
         raise error(
-            f"The workbook unpacks to {_file_size(unpacked)}, which is far more than {what} "
+            f"The workbook unpacks to {size_text(unpacked)}, which is far more than {what} "
             f"takes; save {part} alone in a new workbook and use that."
         )
     try:
@@ -164,7 +164,7 @@ def _open_xlsx(
 
     try:
         sheets: list[Any] = list(workbook.worksheets)
-        named = [s for s in sheets if any(w in _fold(s.title) for w in sheet_words)]
+        named = [s for s in sheets if any(w in fold(s.title) for w in sheet_words)]
         for sheet in named + [s for s in sheets if s not in named]:
             sheet.reset_dimensions()  # some programs write wrong dimensions; read what is there
             rows = _guarded(enumerate(sheet.iter_rows(values_only=True), start=1), damaged, error)
@@ -214,10 +214,7 @@ def _open_csv(
     no_header: Callable[[], TableFileError],
     error: type[TableFileError],
 ) -> TableSource:
-    try:
-        text, encoding = _decode(data)
-    except ValueError as exc:  # the roster reader's own file error
-        raise error(str(exc)) from None
+    text, encoding = decode_text(data, error=error)
     if "\x00" in text:
         raise error("The file contains binary data; use an Excel workbook (.xlsx) or a CSV file.")
 
@@ -260,7 +257,9 @@ def open_table(
         )
 
     if len(data) > max_bytes:
-        raise error(f"The file is {_file_size(len(data))}; the limit is {_size(max_bytes)}.")
+        raise error(
+            f"The file is {size_text(len(data))}; the limit is {size_text(max_bytes, exact=True)}."
+        )
     if not data.strip():
         raise error("The file is empty.")
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
@@ -288,13 +287,12 @@ def open_table(
 # --- Headers -------------------------------------------------------------------------------------
 
 _BRACKETED = re.compile(r"[(\[【〔].*?[)\]】〕]")
-_INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"
 
 
 def normalise_header(value: object) -> str:
     """Fold a header for matching: NFKC, lower case, no spaces, no bracketed units, no colon."""
-    text = unicodedata.normalize("NFKC", _text(value)).lower()
-    text = "".join(ch for ch in text if not ch.isspace() and ch not in _INVISIBLE)
+    text = unicodedata.normalize("NFKC", cell_text(value)).lower()
+    text = "".join(ch for ch in text if not ch.isspace() and ch not in INVISIBLE)
     return _BRACKETED.sub("", text).lstrip("*※").rstrip(":")
 
 
@@ -319,7 +317,7 @@ class HeaderMap:
         for position, cell in enumerate(cells):
             name = self._by_header.get(normalise_header(cell))
             if name is not None:
-                found.append((position, name, _text(cell)))
+                found.append((position, name, cell_text(cell)))
         return found
 
     def count(self, cells: Sequence[object]) -> int:
@@ -342,7 +340,7 @@ class HeaderMap:
 
 def headers_found(cells: Sequence[object]) -> str:
     """The non-empty headers of a row, for a message about missing columns."""
-    return ", ".join(f"'{h}'" for h in (_text(c) for c in cells) if h) or "none"
+    return ", ".join(f"'{h}'" for h in (cell_text(c) for c in cells) if h) or "none"
 
 
 # --- Rows ----------------------------------------------------------------------------------------
@@ -368,7 +366,7 @@ def read_rows[RowT](
     positions = tuple(layout.positions.values())
     count = 0
     for number, cells in rows:
-        if all(_is_blank(cells[p]) for p in positions if p < len(cells)):
+        if all(is_blank(cells[p]) for p in positions if p < len(cells)):
             continue
         count += 1
         if count > max_rows:

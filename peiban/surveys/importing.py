@@ -38,8 +38,8 @@ from openpyxl.utils import get_column_letter
 from peiban.core.audit import audit_record
 from peiban.core.models import AuditAction
 from peiban.places.addresses import Address, AddressError, make_address, parse_address
+from peiban.places.cells import Rejection, cell_text, is_blank
 from peiban.places.models import Dwelling, Household
-from peiban.places.roster import Rejection, _is_blank, _text
 from peiban.places.tables import TableFileError, open_table
 from peiban.surveys.answers import check_answers, choice_labels, iter_questions, label_in
 from peiban.surveys.models import Form, FormVersion, Response, ResponseSource, Wave
@@ -274,11 +274,11 @@ def _plain(text: str) -> str:
 
 
 def _detect(header: Sequence[object]) -> str:
-    folded = {_fold(_text(cell)) for cell in header}
+    folded = {_fold(cell_text(cell)) for cell in header}
     if (
         "序号" in folded
         or "提交答卷时间" in folded
-        or any(_WJX_TITLE.match(_text(c)) for c in header)
+        or any(_WJX_TITLE.match(cell_text(c)) for c in header)
     ):
         return "wjx"
     if "submissiondate" in folded or "meta-instanceid" in folded:
@@ -294,7 +294,7 @@ def _map_columns(header: Sequence[object], fmt: str, questions: _Questions) -> l
     columns: list[Column] = []
     problems: list[str] = []
     for position, cell in enumerate(header):
-        text = _text(cell)
+        text = cell_text(cell)
         folded = _fold(text)
         if not text:
             columns.append(Column(position, "", "ignore"))
@@ -387,9 +387,9 @@ def _row_answers(
         value = cells[column.position] if column.position < len(cells) else None
         if isinstance(value, str):
             value = value.replace("\u00a0", " ").strip()
-        if _is_blank(value) or (isinstance(value, str) and value in BLANKS):
+        if is_blank(value) or (isinstance(value, str) and value in BLANKS):
             continue
-        text = _text(value)
+        text = cell_text(value)
         if column.kind == "meta":
             if column.target in ("uuid", "instance", "serial") or (
                 column.target == "id" and not row.submission_id
@@ -460,7 +460,7 @@ def _datetime(value: object) -> datetime | None:
     if isinstance(value, datetime):
         moment = value
     else:
-        text = _text(value).replace("/", "-")
+        text = cell_text(value).replace("/", "-")
         try:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
@@ -477,8 +477,8 @@ def _check_merged(
     if first is None:
         return
     for position, value in enumerate(first):
-        blank_header = position >= len(header) or _is_blank(header[position])
-        if blank_header and not _is_blank(value):
+        blank_header = position >= len(header) or is_blank(header[position])
+        if blank_header and not is_blank(value):
             letter = get_column_letter(position + 1)
             raise ResponsesFileError(
                 f"Column {letter} has data but no header in row {header_row}; the header cells "
@@ -505,7 +505,7 @@ def read_responses(
     def recognise(cells: Sequence[object]) -> int:
         count = 0
         for cell in cells:
-            text = _text(cell)
+            text = cell_text(cell)
             folded = _fold(text)
             match = _WJX_TITLE.match(text)
             if (
@@ -537,11 +537,11 @@ def read_responses(
         rejected: list[Rejection] = []
         first = True
         for number, cells in source:
-            if all(_is_blank(c) for c in cells):
+            if all(is_blank(c) for c in cells):
                 continue
             if first:
                 first = False
-                if detected == "kobo" and any(_text(c).startswith("#") for c in cells):
+                if detected == "kobo" and any(cell_text(c).startswith("#") for c in cells):
                     continue  # the HXL tags under the header
                 _check_merged(header, cells, source.header_row)
             if len(rows) + len(rejected) >= MAX_ROWS:
