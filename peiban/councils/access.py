@@ -20,6 +20,7 @@ from peiban.councils.models import (
     Motion,
     Poll,
     Proposal,
+    Requisition,
     Resolution,
 )
 
@@ -133,3 +134,18 @@ def get_proposal_for_user(user: AnyUser, ref: str, pk: int) -> tuple[CommunityAc
     if proposal is None:
         raise Http404
     return access, proposal
+
+
+def get_requisition_for_user(
+    user: AnyUser, ref: str, pk: int
+) -> tuple[CommunityAccess, Requisition]:
+    """A requisition of an interim owners' assembly holds owners' signatures: staff only."""
+    access = get_community_access(user, ref, need=Can.EDIT)
+    requisition = (
+        Requisition.objects.select_related("community__organisation")
+        .filter(community=access.community, pk=pk)
+        .first()
+    )
+    if requisition is None:
+        raise Http404
+    return access, requisition

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from peiban.councils.models import BodyKind, Majority
+from peiban.councils.models import BodyKind, Majority, MemberRole
 from peiban.councils.tally import MATTERS
 
 OPINION_CHOICES = [
@@ -178,3 +180,59 @@ class ResolutionForm(forms.Form):
     action = forms.CharField(label=_("What is to be done"), max_length=300)
     responsible = forms.CharField(label=_("Who does it"), max_length=100)
     due_on = forms.DateField(label=_("By when"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class MemberForm(forms.Form):
+    """Elect a resident found by name, room or phone digits to a council for a term."""
+
+    resident = forms.IntegerField(label=_("Who was elected"), widget=forms.RadioSelect)
+    role = forms.ChoiceField(label=_("Role"), choices=MemberRole.choices, initial=MemberRole.MEMBER)
+    term_start = forms.DateField(
+        label=_("Term starts"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    term_end = forms.DateField(
+        label=_("Term ends"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Leave empty if the term has no set end."),
+    )
+
+
+class MinutesForm(forms.Form):
+    minutes = forms.CharField(
+        label=_("Minutes"),
+        max_length=20000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 14}),
+        help_text=_(
+            "Drafted from what was recorded: who was present, the motions, who spoke, the votes. "
+            "Correct and complete it."
+        ),
+    )
+
+
+class NoticeForm(forms.Form):
+    notice_date = forms.DateField(
+        label=_("Notice given on"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args: Any, starts_on: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.starts_on = starts_on
+
+    def clean_notice_date(self) -> date:
+        given: date = self.cleaned_data["notice_date"]
+        if given > timezone.localdate():
+            raise forms.ValidationError(_("Record notice once it has been given, not before."))
+        if given > self.starts_on:
+            raise forms.ValidationError(_("Notice is given before the meeting, not after it."))
+        return given
+
+
+class ProposalMotionForm(forms.Form):
+    meeting = forms.TypedChoiceField(label=_("At which meeting"), coerce=int)
+
+    def __init__(self, *args: Any, meetings: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"].choices = meetings  # type: ignore[attr-defined]

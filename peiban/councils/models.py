@@ -582,3 +582,66 @@ class PollAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resident_id}: {self.option_id}"
+
+
+# --- Forged-code guessing and the 20% requisition -----------------------------------------------
+
+
+class CodeAttempt(models.Model):
+    """A wrong one-time code tried on a vote, kept for the rate limit on guessing."""
+
+    assembly = models.ForeignKey(Assembly, on_delete=models.CASCADE, related_name="+")
+    address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes: ClassVar = [
+            models.Index(fields=["assembly", "created_at"]),
+            models.Index(fields=["assembly", "address", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"wrong code on {self.assembly_id}"
+
+
+class Requisition(models.Model):
+    """Owners asking for an interim owners' assembly (业主大会临时会议): granted when those who
+    signed hold 20% or more of the area and are 20% or more of the owners."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="requisitions")
+    purpose = models.CharField(_("what the meeting is asked for"), max_length=300)
+    reached_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("requisition of an interim owners' assembly")
+        verbose_name_plural = _("requisitions of an interim owners' assembly")
+        ordering: ClassVar = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.purpose
+
+
+class RequisitionSignature(models.Model):
+    """An owner's signature, given for one of their dwellings (it counts all their dwellings)."""
+
+    requisition = models.ForeignKey(
+        Requisition, on_delete=models.CASCADE, related_name="signatures"
+    )
+    dwelling = models.ForeignKey(Dwelling, on_delete=models.CASCADE, related_name="+")
+    signed_by = models.CharField(_("signed by"), max_length=50)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["recorded_at", "id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["requisition", "dwelling"], name="councils_requisition_sign_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dwelling_id} signed {self.requisition_id}"

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from peiban.councils.tally import (
     Electorate,
     Holding,
@@ -114,14 +116,20 @@ def paper_electorate(data: bytes, *, filename: str) -> PaperRoster:
     try:
         reading = read_roster(data, filename=filename, max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
     except RosterFileError as error:
-        raise PaperRosterError(f"The roster cannot be used: {error}") from None
+        raise PaperRosterError(
+            _("The roster cannot be used: %(error)s") % {"error": error}
+        ) from None
     rejected = [FileRejection(r.row, r.reason, "roster") for r in reading.rejected]
     dwellings: dict[str, _Dwelling] = {}
     for row in reading.rows:
         try:
             label = _address(row).label()
         except AddressError as error:
-            rejected.append(FileRejection(row.row, f"address: {error}", "roster"))
+            rejected.append(
+                FileRejection(
+                    row.row, _("The address cannot be read: %(error)s") % {"error": error}, "roster"
+                )
+            )
             continue
         dwelling = dwellings.setdefault(label, _Dwelling(first_row=row.row))
         problems = []
@@ -129,8 +137,8 @@ def paper_electorate(data: bytes, *, filename: str) -> PaperRoster:
             known = dwelling.areas.get(row.area_source)
             if known is not None and known[0] != row.area:
                 problems.append(
-                    f"the area {row.area} differs from {known[0]} given on row {known[1]} "
-                    f"for {label}"
+                    _("the area %(area)s differs from %(known)s given on row %(row)s for %(home)s")
+                    % {"area": row.area, "known": known[0], "row": known[1], "home": label}
                 )
             elif known is None:
                 dwelling.areas[row.area_source] = (row.area, row.row)
@@ -151,7 +159,8 @@ def paper_electorate(data: bytes, *, filename: str) -> PaperRoster:
             rejected.append(
                 FileRejection(
                     dwelling.first_row,
-                    f"no area is given for {label}; every dwelling needs its area to be counted",
+                    _("no area is given for %(home)s; every dwelling needs its area to be counted")
+                    % {"home": label},
                     "roster",
                 )
             )
@@ -168,12 +177,16 @@ def paper_electorate(data: bytes, *, filename: str) -> PaperRoster:
     if rejected:
         rejected.sort(key=lambda r: r.row)
         raise PaperRosterError(
-            f"{len(rejected)} row(s) of the roster have problems; nothing was counted.", rejected
+            _("%(n)s row(s) of the roster have problems; nothing was counted.")
+            % {"n": len(rejected)},
+            rejected,
         )
     try:
         electorate = electorate_build(holdings)
     except TallyError as error:
-        raise PaperRosterError(f"The roster cannot be used: {error}") from None
+        raise PaperRosterError(
+            _("The roster cannot be used: %(error)s") % {"error": error}
+        ) from None
     groups: dict[str, set[str]] = {}
     for label, dwelling in dwellings.items():
         if dwelling.unsold:
@@ -236,15 +249,15 @@ def _layout(cells: Sequence[object]) -> Layout:
     names = layout.headers
     missing = []
     if "opinion" not in names:
-        missing.append("意见 (opinion: 赞成, 反对 or 弃权)")
+        missing.append(_("意见 (opinion: 赞成, 反对 or 弃权)"))
     if not (
         "address" in names or "owner_number" in names or ("building" in names and "room" in names)
     ):
-        missing.append("楼栋 and 房号, or 地址, or 业主编号 (who voted)")
+        missing.append(_("楼栋 and 房号, or 地址, or 业主编号 (who voted)"))
     if missing:
         raise BallotFileError(
-            f"The ballot sheet is missing the column(s): {'; '.join(missing)}. "
-            f"Headers found: {headers_found(cells)}."
+            _("The ballot sheet is missing the column(s): %(missing)s. Headers found: %(found)s.")
+            % {"missing": "; ".join(missing), "found": headers_found(cells)}
         )
     return layout
 
@@ -257,7 +270,11 @@ def _parse_ballot(number: int, cells: Sequence[object], layout: Layout) -> Ballo
         header = layout.headers[name]
         if is_formula(value):
             problems.append(
-                (position, f"{header} is {show(value)}, which is a spreadsheet formula")
+                (
+                    position,
+                    _("%(header)s is %(value)s, which is a spreadsheet formula")
+                    % {"header": header, "value": show(value)},
+                )
             )
             continue
         value_text = cell_text(value)
@@ -267,39 +284,57 @@ def _parse_ballot(number: int, cells: Sequence[object], layout: Layout) -> Ballo
             continue
         text[name] = value_text
 
-    def say(name: str, what: str) -> None:
-        problems.append((layout.positions[name], f"{layout.headers[name]} {what}"))
+    def say(name: str, sentence: str, **values: object) -> None:
+        """Add a problem; `sentence` holds %(header)s for the column's header as written."""
+        values["header"] = layout.headers[name]
+        problems.append((layout.positions[name], sentence % values))
 
     opinion: Opinion | None = None
     if "opinion" in layout.positions and not any(
         p == layout.positions["opinion"] for p, _m in problems
     ):
         if not text["opinion"]:
-            say("opinion", "is empty; a ballot says 赞成, 反对 or 弃权")
+            say("opinion", _("%(header)s is empty; a ballot says 赞成, 反对 or 弃权"))
         else:
             folded = unicodedata.normalize("NFKC", fold(text["opinion"]))
             opinion = OPINION_WORDS.get(folded)
             if opinion is None:
-                say("opinion", f"is {show(text['opinion'])}, which is not 赞成, 反对 or 弃权")
+                say(
+                    "opinion",
+                    _("%(header)s is %(value)s, which is not 赞成, 反对 or 弃权"),
+                    value=show(text["opinion"]),
+                )
 
     address: Address | None = None
     if text["building"] or text["room"]:
         try:
             address = make_address(building=text["building"], unit=text["unit"], room=text["room"])
         except AddressError as error:
-            problems.append((layout.positions.get("room", len(cells)), f"address: {error}"))
+            problems.append(
+                (
+                    layout.positions.get("room", len(cells)),
+                    _("The address cannot be read: %(error)s") % {"error": error},
+                )
+            )
     elif text["address"]:
         try:
             address = parse_address(text["address"])
         except AddressError as error:
-            say("address", f"cannot be read: {error}")
+            say(
+                "address",
+                _("%(header)s cannot be read: %(error)s"),
+                error=error,
+            )
     has_problem_in_who = any(
         p in (layout.positions.get(n) for n in ("building", "unit", "room", "address"))
         for p, _m in problems
     )
     if address is None and not text["owner_number"] and not has_problem_in_who:
         problems.append(
-            (len(cells), "names no dwelling and no owner number, so the ballot has no voter")
+            (
+                len(cells),
+                _("The row names no dwelling and no owner number, so the ballot has no voter."),
+            )
         )
     if problems or opinion is None:
         return [message for _p, message in sorted(problems, key=lambda p: p[0])]
@@ -334,7 +369,7 @@ def read_ballot_sheet(
             max_rows=max_rows,
             parse=lambda number, cells: _parse_ballot(number, cells, layout),
             error=BallotFileError,
-            duplicate=lambda n: f"a second ballot: the row repeats row {n}",
+            duplicate=lambda n: _("a second ballot: the row repeats row %(row)s") % {"row": n},
         )
     return BallotSheet(rows, rejected, dict(layout.headers), table.encoding)
 
@@ -366,7 +401,11 @@ def ballots_match(
             voter = electorate.voter_for_dwelling(key) if key is not None else None
             if voter is None:
                 rejected.append(
-                    Rejection(row.row, f"{row.address.label()} is not a dwelling of the roster")
+                    Rejection(
+                        row.row,
+                        _("%(home)s is not a dwelling of the roster")
+                        % {"home": row.address.label()},
+                    )
                 )
                 continue
             voter_by_dwelling = voter.key
@@ -375,8 +414,11 @@ def ballots_match(
             rejected.append(
                 Rejection(
                     row.row,
-                    f"the owner number {show(row.owner_number)} belongs to more than one "
-                    "owner (alone on one dwelling, with others on another); name the dwelling",
+                    _(
+                        "the owner number %(number)s belongs to more than one owner (alone on "
+                        "one dwelling, with others on another); name the dwelling"
+                    )
+                    % {"number": show(row.owner_number)},
                 )
             )
             continue
@@ -387,7 +429,8 @@ def ballots_match(
                 rejected.append(
                     Rejection(
                         row.row,
-                        f"the owner number {show(row.owner_number)} is not in the roster",
+                        _("the owner number %(number)s is not in the roster")
+                        % {"number": show(row.owner_number)},
                     )
                 )
                 continue
@@ -396,8 +439,8 @@ def ballots_match(
             rejected.append(
                 Rejection(
                     row.row,
-                    f"the owner number {show(row.owner_number)} is not the owner of "
-                    f"{row.address.label()}",
+                    _("the owner number %(number)s is not the owner of %(home)s")
+                    % {"number": show(row.owner_number), "home": row.address.label()},
                 )
             )
             continue
@@ -407,8 +450,11 @@ def ballots_match(
             rejected.append(
                 Rejection(
                     row.row,
-                    f"a second ballot from the same owner, who already voted on row "
-                    f"{ballots[voter_key][1]}; only the first counts",
+                    _(
+                        "a second ballot from the same owner, who already voted on row "
+                        "%(row)s; only the first counts"
+                    )
+                    % {"row": ballots[voter_key][1]},
                 )
             )
             continue
@@ -416,7 +462,8 @@ def ballots_match(
             rejected.append(
                 Rejection(
                     row.row,
-                    f"a second ballot from the same owner, who already voted {already[voter_key]}",
+                    _("a second ballot from the same owner, who already voted %(where)s")
+                    % {"where": already[voter_key]},
                 )
             )
             continue

@@ -23,13 +23,23 @@ from peiban.councils.models import (
     Motion,
     Poll,
     PollAnswer,
+    Requisition,
+    RequisitionSignature,
     Resolution,
     SpeakingTurn,
     TurnStatus,
 )
 from peiban.councils.procedure import Hand, Side, speaking_order
-from peiban.councils.services import members_on, notice_short
-from peiban.councils.tally import Opinion, Tally, tally_from_sums
+from peiban.councils.services import members_on, notice_short, registry_holdings
+from peiban.councils.tally import (
+    Opinion,
+    RequisitionCount,
+    Tally,
+    electorate_build,
+    requisition_count,
+    tally_from_sums,
+    voter_key,
+)
 from peiban.places.addresses import AddressError, parse_address
 from peiban.places.models import Community, Dwelling
 
@@ -173,6 +183,29 @@ def poll_results(poll: Poll) -> list[tuple[str, int]] | None:
     return [(option.text, int(counts.get(option.pk, 0))) for option in poll.options.all()]
 
 
+def polls_with_results(community: Community, *, limit: int = 50) -> list[tuple[Poll, Any]]:
+    """The latest polls, each with its counts per option once closed (None before): three
+    queries whatever the number of polls."""
+    polls = list(Poll.objects.filter(community=community).prefetch_related("options")[:limit])
+    now = timezone.now()
+    closed = [poll.pk for poll in polls if now >= poll.closes_at]
+    counts = dict(
+        PollAnswer.objects.filter(poll_id__in=closed)
+        .values_list("option_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return [
+        (
+            poll,
+            [(option.text, int(counts.get(option.pk, 0))) for option in poll.options.all()]
+            if poll.pk in closed
+            else None,
+        )
+        for poll in polls
+    ]
+
+
 def respondents(poll: Poll) -> int:
     return PollAnswer.objects.filter(poll=poll).values("resident").distinct().count()
 
@@ -214,3 +247,41 @@ def consent_candidates(dwelling: Dwelling) -> list[tuple[Dwelling, bool]]:
         return other.unit == dwelling.unit and abs(other.floor - floor) == 1
 
     return [(other, near(other)) for other in found]
+
+
+@dataclass(frozen=True)
+class RequisitionState:
+    """Where a requisition stands against the registry as it is now. `count` is None while
+    some dwelling has no area: the total area, and so 20% of it, is not known."""
+
+    count: RequisitionCount | None
+    missing: int  # dwellings without any area
+    missing_example: str
+
+
+def requisition_tally(requisition: Requisition) -> RequisitionState:
+    """The signatures counted against 20% of the area and 20% of the owners (four queries)."""
+    holdings, missing = registry_holdings(requisition.community)
+    if missing or not holdings:
+        return RequisitionState(
+            count=None,
+            missing=len(missing),
+            missing_example=missing[0].label if missing else "",
+        )
+    electorate = electorate_build(holding for _dwelling, holding in holdings)
+    key_of = {dwelling.pk: voter_key(holding) for dwelling, holding in holdings}
+    signed = RequisitionSignature.objects.filter(requisition=requisition).values_list(
+        "dwelling_id", flat=True
+    )
+    signers = {key_of[pk] for pk in signed if pk in key_of}
+    return RequisitionState(
+        count=requisition_count(electorate=electorate, signers=signers),
+        missing=0,
+        missing_example="",
+    )
+
+
+def requisitions_for(community: Community) -> QuerySet[Requisition]:
+    return Requisition.objects.filter(community=community).annotate(
+        signature_count=Count("signatures")
+    )

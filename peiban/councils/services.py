@@ -35,6 +35,7 @@ from peiban.councils.models import (
     BodyKind,
     BodyMember,
     Channel,
+    CodeAttempt,
     Consent,
     ConsentAnswer,
     ConsentCase,
@@ -49,6 +50,8 @@ from peiban.councils.models import (
     PollOption,
     Presence,
     Proposal,
+    Requisition,
+    RequisitionSignature,
     Resolution,
     ResolutionCheck,
     ResolutionStatus,
@@ -81,6 +84,13 @@ CHECKS_NEEDED = 2  # residents who must confirm that a decision was carried out
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I
 CODE_LENGTH = 10
 MAJORITY_SHARES = {Majority.TWO_THIRDS: (2, 3), Majority.THREE_QUARTERS: (3, 4)}
+# Guessing codes: wrong codes from one address, and on one vote from everywhere, within a window.
+# A code has 50 bits: with these limits a year of guessing on a vote of 10,000 dwellings finds a
+# code with a chance of about one in ten million.
+CODE_FAILURES_PER_ADDRESS = 10
+CODE_ADDRESS_WINDOW = timedelta(minutes=15)
+CODE_FAILURES_PER_VOTE = 300
+CODE_VOTE_WINDOW = timedelta(hours=1)
 
 
 class CouncilError(ValueError):
@@ -97,6 +107,10 @@ class AlreadyVoted(CouncilError):
 
 class VotingClosed(CouncilError):
     """The vote is not open (not yet, or no longer)."""
+
+
+class TooManyAttempts(CouncilError):
+    """Too many wrong codes were tried; the message says how long to wait."""
 
 
 def _text(value: str, *, what: str, limit: int, required: bool = True) -> str:
@@ -756,6 +770,105 @@ def assembly_open(*, assembly: Assembly, actor: User | None) -> list[IssuedCode]
     return issued
 
 
+@transaction.atomic
+def codes_issue(
+    *, assembly: Assembly, actor: User | None, dwellings: Sequence[Dwelling] | None = None
+) -> list[IssuedCode]:
+    """New one-time codes for the dwellings of an open vote (all of them when `dwellings` is
+    None): the codes issued before for those dwellings stop working at once.
+
+    Like `assembly_open`, it returns the codes once; only their keyed hashes are kept. An owner
+    who has voted already still cannot vote again with a new code (one receipt per owner)."""
+    locked = Assembly.objects.select_for_update().get(pk=assembly.pk)
+    if locked.status != AssemblyStatus.OPEN:
+        raise CouncilError(_("New codes are issued only while the vote is open."))
+    rows = VotingCode.objects.filter(assembly=locked).select_related("dwelling__building")
+    if dwellings is not None:
+        wanted = {d.pk for d in dwellings}
+        if not wanted:
+            raise CouncilError(_("Choose the dwellings that need a new code."))
+        rows = rows.filter(dwelling_id__in=wanted)
+    found = list(rows.order_by("dwelling__building__sort_key", "dwelling__unit", "dwelling__room"))
+    if dwellings is not None and len(found) != len(wanted):
+        raise CouncilError(_("Some of these dwellings are not in the electorate of this vote."))
+    issued = []
+    for row in found:
+        code = _new_code()
+        row.code_hash = code_hash(code)
+        row.used_at = None
+        issued.append(IssuedCode(dwelling=row.dwelling, code=code))
+    VotingCode.objects.bulk_update(found, ["code_hash", "used_at"], batch_size=1000)
+    _audit(
+        actor,
+        locked,
+        locked.community,
+        AuditAction.CHANGE,
+        "codes issued again",
+        {"codes": len(found), "all": dwellings is None},
+    )
+    return issued
+
+
+@dataclass(frozen=True)
+class NoticeFile:
+    content: bytes
+    filename: str
+    content_type: str
+    codes: int
+
+
+NOTICE_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+@transaction.atomic
+def code_notices_issue(
+    *,
+    assembly: Assembly,
+    fmt: str,
+    vote_url: str,
+    actor: User | None,
+    dwellings: Sequence[Dwelling] | None = None,
+) -> NoticeFile:
+    """Issue codes and set them in a printable notice per dwelling (PDF or Word), in one step.
+
+    A vote being prepared is opened (its electorate frozen, every dwelling given a code); an open
+    vote gets new codes for the dwellings asked for (all by default), the old ones stop working.
+    The file is the only place the plain codes are ever written: if it cannot be made (no
+    Chinese font, say), nothing is issued. The download is audited as an export."""
+    # Imported here: the notices module reads this module's constants.
+    from peiban.councils.notices import code_notices_docx, code_notices_pdf
+
+    if fmt not in NOTICE_TYPES:
+        raise CouncilError(_("Choose PDF or Word."))
+    locked = Assembly.objects.select_for_update().select_related("community").get(pk=assembly.pk)
+    if locked.status == AssemblyStatus.DRAFT:
+        if dwellings is not None:
+            raise CouncilError(_("When a vote opens, every dwelling gets a code."))
+        issued = assembly_open(assembly=locked, actor=actor)
+    else:
+        issued = codes_issue(assembly=locked, actor=actor, dwellings=dwellings)
+    render = code_notices_pdf if fmt == "pdf" else code_notices_docx
+    content = render(locked, issued, vote_url=vote_url)
+    assembly.refresh_from_db()
+    _audit(
+        actor,
+        locked,
+        locked.community,
+        AuditAction.EXPORT,
+        "code notices downloaded",
+        {"format": fmt, "codes": len(issued)},
+    )
+    return NoticeFile(
+        content=content,
+        filename=f"voting-codes-{locked.pk}.{fmt}",
+        content_type=NOTICE_TYPES[fmt],
+        codes=len(issued),
+    )
+
+
 def _cast(
     *,
     assembly: Assembly,
@@ -805,16 +918,70 @@ def _accepting(assembly: Assembly, *, online: bool) -> Assembly:
     return locked
 
 
-def ballot_cast_online(*, assembly: Assembly, code: str, opinion: str) -> BallotReceipt:
+def _minutes_left(times: list[datetime], *, limit: int, window: timedelta) -> int | None:
+    """Whole minutes until fewer than `limit` of the failures `times` (oldest first) remain in
+    the window, or None while there are fewer than `limit` of them."""
+    if len(times) < limit:
+        return None
+    lifted = times[len(times) - limit] + window
+    seconds = (lifted - timezone.now()).total_seconds()
+    return max(1, -(-int(seconds) // 60))
+
+
+def code_attempts_check(*, assembly: Assembly, address: str | None) -> None:
+    """Refuse a code when too many wrong ones were tried from this address, or on this vote.
+
+    Checked before the code itself: while a limit holds, even a right code is not tried, or
+    guessing would go on behind the refusals."""
+    now = timezone.now()
+    if address:
+        mine = list(
+            CodeAttempt.objects.filter(
+                assembly_id=assembly.pk, address=address, created_at__gte=now - CODE_ADDRESS_WINDOW
+            )
+            .order_by("created_at")
+            .values_list("created_at", flat=True)
+        )
+        wait = _minutes_left(mine, limit=CODE_FAILURES_PER_ADDRESS, window=CODE_ADDRESS_WINDOW)
+        if wait is not None:
+            raise TooManyAttempts(
+                _(
+                    "Too many wrong codes have been tried from your connection. Wait "
+                    "%(minutes)s minutes and try again, or hand in a signed paper ballot."
+                )
+                % {"minutes": wait}
+            )
+    recent = list(
+        CodeAttempt.objects.filter(assembly_id=assembly.pk, created_at__gte=now - CODE_VOTE_WINDOW)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:CODE_FAILURES_PER_VOTE]
+    )
+    wait = _minutes_left(recent[::-1], limit=CODE_FAILURES_PER_VOTE, window=CODE_VOTE_WINDOW)
+    if wait is not None:
+        raise TooManyAttempts(
+            _(
+                "Too many wrong codes have been tried on this vote; voting online is paused "
+                "for %(minutes)s minutes. Try again later, or hand in a signed paper ballot."
+            )
+            % {"minutes": wait}
+        )
+
+
+def ballot_cast_online(
+    *, assembly: Assembly, code: str, opinion: str, address: str | None = None
+) -> BallotReceipt:
     """An owner votes with the one-time code delivered on paper to their dwelling.
 
-    A refused code is audited (outside the ballot's transaction, so that the entry stays)."""
+    `address` is the client's network address, for the limit on guessing codes. A refused code
+    is recorded and audited (outside the ballot's transaction, so that both stay)."""
+    code_attempts_check(assembly=assembly, address=address)
     found = (
         VotingCode.objects.select_related("voter")
         .filter(assembly_id=assembly.pk, code_hash=code_hash(code))
         .first()
     )
     if found is None:
+        CodeAttempt.objects.create(assembly_id=assembly.pk, address=address)
         _audit(None, assembly, assembly.community, AuditAction.CHANGE, "code refused")
         raise ForgedCode(_("This code is not valid for this vote. Check the code on your paper."))
     with transaction.atomic():
@@ -879,10 +1046,15 @@ def ballots_import(
     ):
         groups.setdefault(number, set()).add(key)
     owner_numbers = {n: next(iter(keys)) for n, keys in groups.items() if len(keys) == 1}
+    where = {
+        Channel.ONLINE: _("online with a paper code"),
+        Channel.PAPER: _("on a paper ballot entered by staff"),
+        Channel.IMPORT: _("on a ballot sheet imported before"),
+    }
     already = {
-        key: _("before this sheet")
-        for key in BallotReceipt.objects.filter(assembly=locked).values_list(
-            "voter__key", flat=True
+        key: where[Channel(channel)]
+        for key, channel in BallotReceipt.objects.filter(assembly=locked).values_list(
+            "voter__key", "channel"
         )
     }
     matched, rejected = ballots_match(
@@ -913,11 +1085,14 @@ def ballots_import(
                 batch_size=1000,
             )
     except IntegrityError:
+        late = BallotReceipt.objects.filter(assembly=locked, voter__key__in=list(matched))
+        rows = sorted(matched[key][1] for key in late.values_list("voter__key", flat=True))
         raise AlreadyVoted(
             _(
-                "An owner on this sheet voted while it was being imported; nothing was "
-                "imported. Import the sheet again."
+                "The owner on row %(rows)s of this sheet voted while it was being imported; "
+                "nothing was imported. Import the sheet again: that row will be left out."
             )
+            % {"rows": ", ".join(str(row) for row in rows) or "?"}
         ) from None
     Ballot.objects.bulk_create(
         (
@@ -1135,3 +1310,70 @@ def poll_answer(
         PollAnswer(poll=locked, option_id=pk, resident=resident) for pk in sorted(chosen)
     )
     _audit(actor, locked, locked.community, AuditAction.CHANGE, "poll answered")
+
+
+# --- Requisition of an interim owners' assembly (20% of the area and of the owners) ------------
+
+
+@transaction.atomic
+def requisition_create(*, community: Community, purpose: str, actor: User | None) -> Requisition:
+    """Start collecting owners' signatures for an interim owners' assembly."""
+    requisition = Requisition.objects.create(
+        community=community,
+        purpose=_text(purpose, what=_("What the meeting is asked for"), limit=300),
+    )
+    _audit(actor, requisition, community, AuditAction.CREATE, "requisition started")
+    return requisition
+
+
+@transaction.atomic
+def requisition_sign(
+    *, requisition: Requisition, dwelling: Dwelling, signed_by: str, actor: User | None
+) -> RequisitionSignature:
+    """Record an owner's signature, given for one of their dwellings: it counts the owner once,
+    with all their dwellings. A second signature of the same owner is refused."""
+    # Imported here: the selectors use this module's helpers.
+    from peiban.councils.selectors import requisition_tally
+
+    locked = Requisition.objects.select_for_update().get(pk=requisition.pk)
+    if dwelling.community_id != locked.community_id:
+        raise CouncilError(_("The dwelling must be of this community."))
+    holdings, _missing = registry_holdings(locked.community)
+    key_of = {d.pk: voter_key(h) for d, h in holdings}
+    if dwelling.pk not in key_of:
+        raise CouncilError(
+            _("%(home)s has no area in the registry; enter its area before it can sign.")
+            % {"home": dwelling.label}
+        )
+    signed = RequisitionSignature.objects.filter(requisition=locked).select_related(
+        "dwelling__building"
+    )
+    for earlier in signed:
+        if key_of.get(earlier.dwelling_id) == key_of[dwelling.pk]:
+            raise CouncilError(
+                _(
+                    "The owner of %(home)s has already signed, for %(earlier)s; an owner counts "
+                    "once, with all their dwellings."
+                )
+                % {"home": dwelling.label, "earlier": earlier.dwelling.label}
+            )
+    signature = RequisitionSignature.objects.create(
+        requisition=locked,
+        dwelling=dwelling,
+        signed_by=_text(signed_by, what=_("Who signed"), limit=50),
+        recorded_by=actor,
+    )
+    state = requisition_tally(locked)
+    if state.count is not None and state.count.reached and locked.reached_at is None:
+        locked.reached_at = timezone.now()
+        locked.save(update_fields=["reached_at"])
+        requisition.reached_at = locked.reached_at
+    _audit(
+        actor,
+        locked,
+        locked.community,
+        AuditAction.CHANGE,
+        "requisition signed",
+        {"reached": locked.reached_at is not None},
+    )
+    return signature

@@ -32,6 +32,7 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 __all__ = [
@@ -41,11 +42,13 @@ __all__ = [
     "Electorate",
     "Holding",
     "Opinion",
+    "RequisitionCount",
     "Tally",
     "TallyError",
     "Voter",
     "counted_area",
     "electorate_build",
+    "requisition_count",
     "tally_count",
     "tally_from_sums",
     "voter_key",
@@ -68,6 +71,9 @@ SPECIAL_MATTERS = frozenset({6, 7, 8})
 QUORUM = Fraction(2, 3)
 ORDINARY_MAJORITY = Fraction(1, 2)  # strictly more than
 SPECIAL_MAJORITY = Fraction(3, 4)  # at least
+# An interim owners' assembly is requisitioned by owners holding 20% or more of the area who are
+# also 20% or more of the owners (业主大会和业主委员会指导规则 Art. 22: "20%以上且……20%以上").
+REQUISITION_SHARE = Fraction(1, 5)  # at least
 
 # The voter key of all dwellings the developer has not sold or not delivered.
 DEVELOPER = "developer"
@@ -158,18 +164,27 @@ def electorate_build(holdings: Iterable[Holding]) -> Electorate:
     all_areas: list[Decimal] = []
     for holding in holdings:
         if holding.dwelling in by_dwelling:
-            raise TallyError(f"The dwelling {holding.dwelling} is listed twice.")
+            raise TallyError(
+                gettext("The dwelling %(dwelling)s is listed twice.")
+                % {"dwelling": holding.dwelling}
+            )
         if not isinstance(holding.area, Decimal) or not holding.area.is_finite():
-            raise TallyError(f"The dwelling {holding.dwelling} has no usable area.")
+            raise TallyError(
+                gettext("The dwelling %(dwelling)s has no usable area.")
+                % {"dwelling": holding.dwelling}
+            )
         if holding.area <= 0:
-            raise TallyError(f"The area of the dwelling {holding.dwelling} is not above zero.")
+            raise TallyError(
+                gettext("The area of the dwelling %(dwelling)s is not above zero.")
+                % {"dwelling": holding.dwelling}
+            )
         key = voter_key(holding)
         by_dwelling[holding.dwelling] = key
         dwellings.setdefault(key, []).append(holding.dwelling)
         areas.setdefault(key, []).append(holding.area)
         all_areas.append(holding.area)
     if not by_dwelling:
-        raise TallyError("The electorate has no dwellings.")
+        raise TallyError(gettext("The electorate has no dwellings."))
     voters = {
         key: Voter(key=key, dwellings=tuple(names), area=_exact_sum(areas[key]))
         for key, names in dwellings.items()
@@ -234,7 +249,10 @@ def _more_than(part: Decimal | int, whole: Decimal | int, share: Fraction) -> bo
 
 def check_matter(matter: int) -> int:
     if isinstance(matter, bool) or not isinstance(matter, int) or matter not in MATTERS:
-        raise TallyError(f"The matter must be a number from 1 to 9, not {matter!r}.")
+        raise TallyError(
+            gettext("The matter must be a number from 1 to 9, not %(matter)s.")
+            % {"matter": repr(matter)}
+        )
     return matter
 
 
@@ -245,7 +263,10 @@ def tally_count(*, electorate: Electorate, ballots: Mapping[str, Opinion], matte
     for key, opinion in ballots.items():
         voter = electorate.voters.get(key)
         if voter is None:
-            raise TallyError(f"The ballot of {key} is not from a voter of this electorate.")
+            raise TallyError(
+                gettext("The ballot of %(voter)s is not from a voter of this electorate.")
+                % {"voter": key}
+            )
         area[Opinion(opinion)].append(voter.area)
     yes, no, abstain = ((_exact_sum(area[o]), len(area[o])) for o in Opinion)
     return tally_from_sums(
@@ -270,7 +291,7 @@ def tally_from_sums(
     """Apply the rule to the sums of area and heads per opinion (as a database gives them)."""
     check_matter(matter)
     if total_heads <= 0 or total_area <= 0:
-        raise TallyError("The electorate has no dwellings.")
+        raise TallyError(gettext("The electorate has no dwellings."))
     # Every figure is written with as many decimal places as the total (exactly: Inexact traps).
     scale = Decimal(1).scaleb(min(0, _exponent(total_area)))
     yes_area, no_area, abstain_area = (
@@ -280,7 +301,7 @@ def tally_from_sums(
     voted_area = _EXACT.quantize(_exact_sum((yes_area, no_area, abstain_area)), scale)
     voted_heads = yes_heads + no_heads + abstain_heads
     if voted_heads > total_heads or voted_area > total_area:
-        raise TallyError("More has been voted than the electorate holds.")
+        raise TallyError(gettext("More has been voted than the electorate holds."))
     quorum = _at_least(voted_area, total_area, QUORUM) and _at_least(
         voted_heads, total_heads, QUORUM
     )
@@ -308,4 +329,54 @@ def tally_from_sums(
         # With nobody voting, "yes >= 3/4 of nothing" would hold; a quorum of an electorate
         # that is not empty needs someone to have voted, so `quorum` rules that out.
         passed=quorum and majority and voted_heads > 0,
+    )
+
+
+@dataclass(frozen=True)
+class RequisitionCount:
+    """Whether the owners who signed may requisition an interim owners' assembly."""
+
+    total_area: Decimal
+    total_heads: int
+    signed_area: Decimal
+    signed_heads: int
+    area_reached: bool
+    heads_reached: bool
+
+    @property
+    def reached(self) -> bool:
+        return self.area_reached and self.heads_reached
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "total_area": str(self.total_area),
+            "total_heads": self.total_heads,
+            "signed_area": str(self.signed_area),
+            "signed_heads": self.signed_heads,
+            "area_reached": self.area_reached,
+            "heads_reached": self.heads_reached,
+            "reached": self.reached,
+        }
+
+
+def requisition_count(*, electorate: Electorate, signers: Iterable[str]) -> RequisitionCount:
+    """Count the owners who signed (voter keys; each owner once, with all their area) against
+    20% of the area and 20% of the heads, both at least."""
+    keys = set(signers)
+    unknown = keys - electorate.voters.keys()
+    if unknown:
+        raise TallyError(
+            gettext("The signature of %(voter)s is not from an owner of this electorate.")
+            % {"voter": sorted(unknown)[0]}
+        )
+    if electorate.total_heads <= 0 or electorate.total_area <= 0:
+        raise TallyError(gettext("The electorate has no dwellings."))
+    signed_area = _exact_sum(electorate.voters[key].area for key in sorted(keys))
+    return RequisitionCount(
+        total_area=electorate.total_area,
+        total_heads=electorate.total_heads,
+        signed_area=signed_area,
+        signed_heads=len(keys),
+        area_reached=_at_least(signed_area, electorate.total_area, REQUISITION_SHARE),
+        heads_reached=_at_least(len(keys), electorate.total_heads, REQUISITION_SHARE),
     )
