@@ -13,6 +13,7 @@ from peiban.indicators.api import router as indicators_router
 from peiban.ledger.api import router as ledger_router
 from peiban.needs.api import router as needs_router
 from peiban.places.api import router as places_router
+from peiban.surveys.api import router as surveys_router
 
 api = NinjaAPI(
     title="Peiban API",
@@ -35,3 +36,4 @@ api.add_router("/", activities_router)
 api.add_router("/", ledger_router)
 api.add_router("/", councils_router)
 api.add_router("/", indicators_router)
+api.add_router("/", surveys_router)

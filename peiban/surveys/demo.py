@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from peiban.core.models import Role
 from peiban.places.models import Dwelling
@@ -22,7 +24,7 @@ from peiban.surveys.answers import check_answers
 from peiban.surveys.importing import ImportedRow, ResponsesReading, responses_import
 from peiban.surveys.models import Form, Visit, VisitOutcome
 from peiban.surveys.questionnaires import needs_xlsform, party_xlsform
-from peiban.surveys.services import form_import
+from peiban.surveys.services import form_import, recommendation_add
 from peiban.surveys.xlsform import read_xlsform
 
 if TYPE_CHECKING:
@@ -31,6 +33,52 @@ if TYPE_CHECKING:
 DEMO_SEED = 20240315
 FULL_SIZE = 2990
 ANSWER_RATE = 0.9  # share of dwellings that answered; the others were not home or refused
+# The visits took two weeks, near the start of the demo's year (the understanding phase).
+VISITS_BEGAN_DAYS_AGO = 340
+VISIT_DAYS = 14
+# The article's NGO turned its results into 8 recommendations: (title, reasoning, questions).
+RECOMMENDATIONS: tuple[tuple[str, str, list[str]], ...] = (
+    (
+        "与物业共同制定停车秩序方案",
+        "停车满意度在五项中最低，近六成住户给出 1–2 分；先开停车议事会，收集方案。",
+        ["sat_parking"],
+    ),
+    (
+        "建立物业服务月度沟通会",
+        "物业服务满意度偏低，意见集中在电梯维修和楼道照明。",
+        ["sat_property", "comments"],
+    ),
+    (
+        "开设长者日间照料与上门探访",
+        "有老人的家庭超过四成，长者照料是最需要的服务。",
+        ["has_elderly", "elderly_count", "needs"],
+    ),
+    (
+        "组织亲子与儿童课后活动",
+        "四分之一的家庭希望有儿童照看或亲子活动。",
+        ["has_children", "needs"],
+    ),
+    (
+        "成立楼栋志愿者队伍",
+        "约六成住户愿意或可能参加志愿服务，并填写了维修、教学、医疗等技能。",
+        ["volunteer", "skills"],
+    ),
+    (
+        "组织楼道环境共治行动",
+        "环境卫生满意度中等，居民意见常提到楼道杂物和照明。",
+        ["sat_environment", "comments"],
+    ),
+    (
+        "举办邻里节，增进邻里往来",
+        "邻里关系尚好，但归属感平均不到 7 分，仍有提升空间。",
+        ["sat_neighbours", "belonging"],
+    ),
+    (
+        "对未应答住户再次走访",
+        "约一成住户未在家或拒访，需要换时间上门，并优先走访独居老人。",
+        [],
+    ),
+)
 
 # Satisfaction leanings (weights for 5..1) per topic.
 LEANINGS = {
@@ -111,14 +159,24 @@ def demo_load(*, world: DemoWorld, progress: Callable[[str], None], seed: int = 
     answering = min(FULL_SIZE, round(len(dwellings) * ANSWER_RATE))
     rng.shuffle(dwellings)
     definition = needs.versions.get().definition
+    began = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0) - timedelta(
+        days=VISITS_BEGAN_DAYS_AGO
+    )
+    visited: dict[int, datetime] = {}
+
+    def visit_time() -> datetime:
+        return began + timedelta(days=rng.randrange(VISIT_DAYS), minutes=rng.randrange(9 * 60))
+
     rows = []
     for number, dwelling in enumerate(dwellings[:answering], start=1):
         checked = check_answers(definition, demo_answers(rng))
+        visited[dwelling.pk] = visit_time()
         rows.append(
             ImportedRow(
                 row=number,
                 answers=checked.answers,
                 submission_id=f"demo-{number}",
+                submitted_at=visited[dwelling.pk],
                 dwelling_id=dwelling.pk,
             )
         )
@@ -127,7 +185,13 @@ def demo_load(*, world: DemoWorld, progress: Callable[[str], None], seed: int = 
     wave = needs.waves.get()
     Visit.objects.bulk_create(
         [
-            Visit(wave=wave, dwelling=d, outcome=VisitOutcome.DONE, attempts=1)
+            Visit(
+                wave=wave,
+                dwelling=d,
+                outcome=VisitOutcome.DONE,
+                attempts=1,
+                visited_at=visited[d.pk],
+            )
             for d in dwellings[:answering]
         ]
         + [
@@ -138,9 +202,22 @@ def demo_load(*, world: DemoWorld, progress: Callable[[str], None], seed: int = 
                     0
                 ],
                 attempts=rng.randint(1, 3),
+                visited_at=visit_time(),
             )
             for d in dwellings[answering:]
         ],
         batch_size=1000,
     )
-    progress(f"Needs survey: {result.imported} households answered of {len(dwellings)}.")
+    for priority, (title, body, questions) in enumerate(RECOMMENDATIONS, start=1):
+        recommendation_add(
+            form=needs,
+            title=title,
+            body=body,
+            priority=priority,
+            questions=questions,
+            actor=staff,
+        )
+    progress(
+        f"Needs survey: {result.imported} households answered of {len(dwellings)}; "
+        f"{len(RECOMMENDATIONS)} recommendations."
+    )

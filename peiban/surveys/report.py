@@ -1,6 +1,9 @@
 """The survey report (docx): method, coverage, results per question and the recommendations,
 each followed by the results of the questions that support it. Aggregates only: no response and
 no name appears, so it may go to partners and government.
+
+Choice questions and coverage by building are drawn as PNG bar charts (peiban/core/charts.py,
+Pillow with the CJK font) above the table of their numbers, since Word cannot show SVG everywhere.
 """
 
 from __future__ import annotations
@@ -12,12 +15,25 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from docx import Document
+from docx.shared import Cm
 
+from peiban.core.charts import BarChart, bar_chart_png
 from peiban.surveys.answers import iter_questions, label_in
 from peiban.surveys.models import Form, Recommendation, Wave
-from peiban.surveys.selectors import coverage_by_building, latest_version, survey_summary
+from peiban.surveys.selectors import Period, coverage_by_building, latest_version, survey_summary
+
+CHART_WIDTH = Cm(15)
 
 __all__ = ["survey_report_docx"]
+
+
+def _chart(document: Any, chart: BarChart, key: str, drawn: dict[str, bytes]) -> None:
+    """Add the chart as a picture; `drawn` keeps PNGs by key (a question's name) so a chart
+    that appears twice (under a recommendation and in the results) is drawn once."""
+    png = drawn.get(key)
+    if png is None:
+        png = drawn[key] = bar_chart_png(chart)
+    document.add_picture(io.BytesIO(png), width=CHART_WIDTH)
 
 
 def _question_table(
@@ -26,12 +42,23 @@ def _question_table(
     summary: dict[str, Any],
     definition: dict[str, Any],
     language: str,
+    drawn: dict[str, bytes],
 ) -> None:
     result = summary["questions"].get(node["name"])
     if result is None:
         return
     if "counts" in result:
         choices = definition["choices"].get(node.get("list_name", ""), [])
+        _chart(
+            document,
+            BarChart(
+                title=label_in(node.get("label"), language, node["name"]),
+                labels=[label_in(c.get("label"), language, c["name"]) for c in choices],
+                values=[result["counts"].get(c["name"], 0) for c in choices],
+            ),
+            f"q:{node['name']}",
+            drawn,
+        )
         table = document.add_table(rows=1, cols=3)
         table.style = "Table Grid"
         header = table.rows[0].cells
@@ -54,14 +81,19 @@ def _question_table(
 
 
 def survey_report_docx(
-    form: Form, *, waves: Iterable[Wave] | None = None, language: str = ""
+    form: Form,
+    *,
+    waves: Iterable[Wave] | None = None,
+    language: str = "",
+    period: Period | None = None,
 ) -> bytes:
     wave_list = list(waves) if waves is not None else list(form.waves.all())
     definition = latest_version(form).definition
     language = language or definition.get("default_language", "")
-    summary = survey_summary(form, waves=wave_list)
+    summary = survey_summary(form, waves=wave_list, period=period, definition=definition)
     nodes = {n["name"]: n for n in iter_questions(definition["questions"])}
     document = Document()
+    drawn: dict[str, bytes] = {}
     document.add_heading(form.title, level=0)
     document.add_paragraph(
         _("%(community)s · report of %(date)s")
@@ -81,10 +113,29 @@ def survey_report_docx(
             "responses": summary["responses"],
         }
     )
+    if period:
+        document.add_paragraph(
+            _("Only responses submitted from %(start)s to %(end)s are counted.")
+            % {
+                "start": period.start.isoformat() if period.start else "…",
+                "end": period.end.isoformat() if period.end else "…",
+            }
+        )
 
     if wave_list:
         document.add_heading(_("Coverage"), level=1)
-        rows = coverage_by_building(wave_list[-1])
+        rows = coverage_by_building(wave_list[-1], period=period)
+        if rows:
+            _chart(
+                document,
+                BarChart(
+                    title=_("Households that answered, by building"),
+                    labels=[row["building"] for row in rows],
+                    values=[row["answered"] for row in rows],
+                ),
+                "coverage",
+                drawn,
+            )
         table = document.add_table(rows=1, cols=4)
         table.style = "Table Grid"
         header = table.rows[0].cells
@@ -116,14 +167,14 @@ def survey_report_docx(
             if node is None:
                 continue
             document.add_paragraph(label_in(node.get("label"), language, name), style="Heading 3")
-            _question_table(document, node, summary, definition, language)
+            _question_table(document, node, summary, definition, language, drawn)
 
     document.add_heading(_("Results"), level=1)
     for node in nodes.values():
         if node["type"] not in ("select_one", "select_multiple", "integer", "decimal"):
             continue
         document.add_heading(label_in(node.get("label"), language, node["name"]), level=2)
-        _question_table(document, node, summary, definition, language)
+        _question_table(document, node, summary, definition, language, drawn)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Avg, Count, Max, Min, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from peiban.places.models import Community
 from peiban.surveys.answers import iter_questions
 from peiban.surveys.models import (
     Answer,
+    AnswerLink,
     Form,
     FormVersion,
     Response,
@@ -27,11 +32,14 @@ from peiban.surveys.models import (
 
 __all__ = [
     "CROSS_BY_PLACE",
+    "Period",
     "coverage_by_building",
     "cross_tab",
     "form_by_ref",
     "forms_for_community",
     "latest_version",
+    "link_for_token",
+    "open_link_for",
     "survey_summary",
     "word_frequencies",
 ]
@@ -65,23 +73,111 @@ def latest_version(form: Form) -> FormVersion:
     return version
 
 
-def _answers(form: Form, waves: Iterable[Wave] | None) -> QuerySet[Answer]:
+@dataclass(frozen=True)
+class Period:
+    """Days a response was submitted on, both ends included, in the installation's time zone;
+    an open end is None."""
+
+    start: date | None = None
+    end: date | None = None
+
+    @classmethod
+    def parse(cls, start: str, end: str) -> Period:
+        """A period from two ISO dates typed or sent by a client (either may be blank);
+        a ValueError with a message for people when one is not a date or they are reversed."""
+        days: list[date | None] = []
+        for text in (start, end):
+            text = text.strip()
+            if not text:
+                days.append(None)
+                continue
+            try:
+                days.append(date.fromisoformat(text))
+            except ValueError:
+                raise ValueError(
+                    _("“%(text)s” is not a date; write it as 2026-03-05.") % {"text": text[:40]}
+                ) from None
+        low, high = days
+        if low is not None and high is not None and low > high:
+            raise ValueError(_("The first day comes after the last day."))
+        return cls(low, high)
+
+    def __bool__(self) -> bool:
+        return self.start is not None or self.end is not None
+
+    def bounds(self) -> tuple[datetime | None, datetime | None]:
+        """[from, until) as aware datetimes: comparisons the database can make on an index."""
+        zone = timezone.get_current_timezone()
+        low = datetime.combine(self.start, time.min, tzinfo=zone) if self.start else None
+        high = (
+            datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=zone)
+            if self.end
+            else None
+        )
+        return low, high
+
+    def lookups(self, prefix: str = "") -> dict[str, datetime]:
+        """Filter keywords on `<prefix>submitted_at` for this period."""
+        low, high = self.bounds()
+        out: dict[str, datetime] = {}
+        if low is not None:
+            out[f"{prefix}submitted_at__gte"] = low
+        if high is not None:
+            out[f"{prefix}submitted_at__lt"] = high
+        return out
+
+
+def open_link_for(form: Form) -> AnswerLink | None:
+    """The form's open answer link (on its latest wave), if any."""
+    return (
+        AnswerLink.objects.select_related("wave")
+        .filter(wave__form=form, closed_at__isnull=True)
+        .order_by("-wave__number")
+        .first()
+    )
+
+
+def link_for_token(token: str) -> AnswerLink | None:
+    """The link a token names, open or closed, with its wave, form and community."""
+    if not token or len(token) > 64:
+        return None
+    return (
+        AnswerLink.objects.select_related("wave__form__community__organisation")
+        .filter(token=token)
+        .first()
+    )
+
+
+def _answers(
+    form: Form, waves: Iterable[Wave] | None, period: Period | None = None
+) -> QuerySet[Answer]:
     rows = Answer.objects.filter(form=form)
     if waves is not None:
         rows = rows.filter(wave__in=[w.pk for w in waves])
+    if period:
+        rows = rows.filter(**period.lookups("response__"))
     return rows
 
 
 def survey_summary(
-    form: Form, *, waves: Iterable[Wave] | None = None, language: str = ""
+    form: Form,
+    *,
+    waves: Iterable[Wave] | None = None,
+    language: str = "",
+    period: Period | None = None,
+    definition: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Per-question counts (choices) and summaries (numbers), as `survey-summary --json`."""
+    """Per-question counts (choices) and summaries (numbers), as `survey-summary --json`;
+    `period` keeps the responses submitted on those days."""
     wave_list = list(waves) if waves is not None else None
-    definition = latest_version(form).definition
+    if definition is None:
+        definition = latest_version(form).definition
     responses = Response.objects.filter(form=form, status=ResponseStatus.SUBMITTED)
     if wave_list is not None:
         responses = responses.filter(wave__in=[w.pk for w in wave_list])
-    answers = _answers(form, wave_list)
+    if period:
+        responses = responses.filter(**period.lookups())
+    answers = _answers(form, wave_list, period)
     counts: dict[tuple[str, str], int] = {
         (row["question"], row["choice"]): row["n"]
         for row in answers.exclude(choice="").values("question", "choice").annotate(n=Count("pk"))
@@ -126,16 +222,25 @@ def survey_summary(
         "title": form.title,
         "responses": responses.count(),
         "waves": [w.number for w in wave_list] if wave_list is not None else None,
+        "period": {
+            "from": period.start.isoformat() if period and period.start else None,
+            "to": period.end.isoformat() if period and period.end else None,
+        },
         "questions": questions,
     }
 
 
 def cross_tab(
-    form: Form, *, question: str, by: str, waves: Iterable[Wave] | None = None
+    form: Form,
+    *,
+    question: str,
+    by: str,
+    waves: Iterable[Wave] | None = None,
+    period: Period | None = None,
 ) -> dict[str, dict[str, int]]:
     """Counts of a choice question's choices split by building, unit or another choice
     question: {column value: {choice: n}}."""
-    answers = _answers(form, list(waves) if waves is not None else None).filter(
+    answers = _answers(form, list(waves) if waves is not None else None, period).filter(
         question=question, instance=0
     )
     if by in CROSS_BY_PLACE:
@@ -162,8 +267,9 @@ def cross_tab(
     return table
 
 
-def coverage_by_building(wave: Wave) -> list[dict[str, Any]]:
-    """Per building: dwellings, visits by outcome and submitted responses in the wave."""
+def coverage_by_building(wave: Wave, *, period: Period | None = None) -> list[dict[str, Any]]:
+    """Per building: dwellings, visits by outcome and submitted responses in the wave; with a
+    period, only the visits made and the responses submitted on those days."""
     from peiban.places.models import Building
 
     buildings = (
@@ -171,16 +277,19 @@ def coverage_by_building(wave: Wave) -> list[dict[str, Any]]:
         .annotate(dwellings_n=Count("dwellings", distinct=True))
         .values("pk", "label", "dwellings_n")
     )
-    visits = (
-        Visit.objects.filter(wave=wave)
-        .values("dwelling__building_id", "outcome")
-        .annotate(n=Count("pk"))
+    visited = Visit.objects.filter(wave=wave)
+    submitted = Response.objects.filter(
+        wave=wave, status=ResponseStatus.SUBMITTED, dwelling__isnull=False
     )
-    done = (
-        Response.objects.filter(wave=wave, status=ResponseStatus.SUBMITTED, dwelling__isnull=False)
-        .values("dwelling__building_id")
-        .annotate(n=Count("pk"))
-    )
+    if period:
+        low, high = period.bounds()
+        if low is not None:
+            visited = visited.filter(visited_at__gte=low)
+        if high is not None:
+            visited = visited.filter(visited_at__lt=high)
+        submitted = submitted.filter(**period.lookups())
+    visits = visited.values("dwelling__building_id", "outcome").annotate(n=Count("pk"))
+    done = submitted.values("dwelling__building_id").annotate(n=Count("pk"))
     by_visit: dict[int, dict[str, int]] = {}
     for row in visits:
         by_visit.setdefault(row["dwelling__building_id"], {})[row["outcome"]] = row["n"]
@@ -248,14 +357,19 @@ MIN_RESPONSES_PER_WORD = 3  # a word only shows when at least this many househol
 
 
 def word_frequencies(
-    form: Form, *, question: str, waves: Iterable[Wave] | None = None, top: int = 12
+    form: Form,
+    *,
+    question: str,
+    waves: Iterable[Wave] | None = None,
+    top: int = 12,
+    period: Period | None = None,
 ) -> list[tuple[str, int]]:
     """The words (jieba) most households used in a text question, each counted once per response;
     words fewer than three households used are left out, so a rare word cannot point at one."""
     import jieba
 
     texts = (
-        _answers(form, list(waves) if waves is not None else None)
+        _answers(form, list(waves) if waves is not None else None, period)
         .filter(question=question)
         .exclude(text="")
         .values_list("text", flat=True)

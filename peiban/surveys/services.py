@@ -7,6 +7,7 @@ refusals are a SurveyError whose message is for people.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,7 @@ from peiban.places.models import Community, Dwelling, Household
 from peiban.surveys.answers import check_answers, iter_questions
 from peiban.surveys.models import (
     Answer,
+    AnswerLink,
     Form,
     FormVersion,
     Recommendation,
@@ -40,6 +42,8 @@ __all__ = [
     "SurveyError",
     "answer_rows",
     "form_import",
+    "link_close",
+    "link_open",
     "recommendation_add",
     "response_save",
     "visit_record",
@@ -247,11 +251,12 @@ def response_save(
     draft: bool = False,
     consent: bool = False,
     language: str = "",
+    source: str = ResponseSource.WEB,
 ) -> Response:
     """Save the web form's answers for a dwelling (resuming its draft) or a new response.
 
     A submitted response must pass the check; a draft keeps what was valid so far. A sensitive
-    form needs consent.
+    form needs consent. `source` is WEB when staff fill it, LINK when residents answer.
     """
     if wave.form_id != form.pk:
         raise SurveyError(_("This wave belongs to another form."))
@@ -280,7 +285,7 @@ def response_save(
     response.household = household
     response.answers = checked.answers
     response.status = ResponseStatus.DRAFT if draft else ResponseStatus.SUBMITTED
-    response.source = ResponseSource.WEB
+    response.source = source
     response.consent = consent
     response.submitted_at = None if draft else timezone.now()
     try:
@@ -369,3 +374,51 @@ def recommendation_add(
         organisation=form.organisation,
     )
     return recommendation
+
+
+@transaction.atomic
+def link_open(*, form: Form, households_only: bool = True, actor: Actor = None) -> AnswerLink:
+    """Open the form's latest wave to residents through a link (the open one if there is one).
+
+    A sensitive form is never opened this way: its answers need staff and recorded consent."""
+    if form.sensitive:
+        raise SurveyError(
+            _("A sensitive form is not opened to residents through a link; staff ask it.")
+        )
+    wave = Wave.objects.select_for_update().filter(form=form).order_by("-number").first()
+    if wave is None:
+        raise SurveyError(_("This form has no wave to open."))
+    link = AnswerLink.objects.filter(wave=wave, closed_at__isnull=True).first()
+    if link is not None:
+        return link
+    link = AnswerLink.objects.create(
+        wave=wave,
+        token=secrets.token_urlsafe(24),
+        households_only=households_only,
+        opened_by=_user(actor),
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        subject=link,
+        organisation=form.organisation,
+        detail={"form": form.pk, "wave": wave.number, "households_only": households_only},
+    )
+    return link
+
+
+@transaction.atomic
+def link_close(*, link: AnswerLink, actor: Actor = None) -> AnswerLink:
+    """Close a link: its page and its household codes stop accepting answers."""
+    locked = AnswerLink.objects.select_for_update().select_related("wave__form").get(pk=link.pk)
+    if locked.closed_at is None:
+        locked.closed_at = timezone.now()
+        locked.save(update_fields=["closed_at"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.CHANGE,
+            subject=locked,
+            organisation=locked.wave.form.organisation,
+            detail={"closed": True},
+        )
+    return locked

@@ -9,16 +9,19 @@ from __future__ import annotations
 import csv
 import io
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from peiban.activities.selectors import resident_for_user
 from peiban.core.access import Need as Can
 from peiban.core.access import get_community_access
 from peiban.core.audit import audit_record
@@ -34,13 +37,34 @@ from peiban.surveys.importing import (
     read_responses,
     responses_import,
 )
-from peiban.surveys.models import Form, Response, ResponseStatus, Visit, VisitOutcome, Wave
+from peiban.surveys.links import (
+    attempt_record,
+    client_address,
+    dwelling_id_for_code,
+    household_code,
+    qr_svg,
+    rate_limited,
+)
+from peiban.surveys.models import (
+    AnswerLink,
+    Form,
+    LinkAttemptKind,
+    Response,
+    ResponseSource,
+    ResponseStatus,
+    Visit,
+    VisitOutcome,
+    Wave,
+)
 from peiban.surveys.report import survey_report_docx
 from peiban.surveys.selectors import (
+    Period,
     coverage_by_building,
     cross_tab,
     forms_for_community,
     latest_version,
+    link_for_token,
+    open_link_for,
     recommendations_for,
     survey_summary,
     word_frequencies,
@@ -48,6 +72,8 @@ from peiban.surveys.selectors import (
 from peiban.surveys.services import (
     SurveyError,
     form_import,
+    link_close,
+    link_open,
     recommendation_add,
     response_save,
     visit_record,
@@ -126,13 +152,37 @@ def _waves(request: HttpRequest, form: Form) -> tuple[list[Wave], list[Wave]]:
     return waves, picked
 
 
+def _period(request: HttpRequest) -> tuple[Period, str]:
+    """The days asked for (`from`, `to`: ISO dates, either may be left out), or no limit and
+    a message saying what was wrong."""
+    try:
+        period = Period.parse(request.GET.get("from", ""), request.GET.get("to", ""))
+    except ValueError as error:
+        return Period(), str(error)
+    return period, ""
+
+
+def _filters_query(picked: list[Wave], period: Period) -> str:
+    """The query string that repeats the results page's filters (for the report's link)."""
+    pairs: list[tuple[str, str]] = [("wave", str(w.number)) for w in picked]
+    if period.start:
+        pairs.append(("from", period.start.isoformat()))
+    if period.end:
+        pairs.append(("to", period.end.isoformat()))
+    return urlencode(pairs)
+
+
 @login_required
 def results(request: HttpRequest, community: str, pk: int) -> HttpResponse:
     access, form = get_form_for_user(request.user, community, pk, need=Can.AGGREGATES)
     definition = latest_version(form).definition
     language = language_for(definition, get_language() or "")
     waves, picked = _waves(request, form)
-    columns = [(wave, survey_summary(form, waves=[wave])) for wave in picked]
+    period, period_error = _period(request)
+    columns = [
+        (wave, survey_summary(form, waves=[wave], period=period, definition=definition))
+        for wave in picked
+    ]
     charts: list[dict[str, Any]] = []
     for node in iter_questions(definition["questions"]):
         if node["type"] not in ("select_one", "select_multiple", "integer", "decimal"):
@@ -171,7 +221,7 @@ def results(request: HttpRequest, community: str, pk: int) -> HttpResponse:
     texts = [
         (
             label_in(n.get("label"), language, n["name"]),
-            word_frequencies(form, question=n["name"], waves=picked),
+            word_frequencies(form, question=n["name"], waves=picked, period=period),
         )
         for n in iter_questions(definition["questions"], into_repeats=False)
         if n["type"] == "text" and not n["name"].endswith("_other")
@@ -186,7 +236,7 @@ def results(request: HttpRequest, community: str, pk: int) -> HttpResponse:
     by = request.GET.get("by", "")
     names = {name for name, _label in choice_questions}
     if question in names and (by in ("building", "unit") or by in names):
-        table = cross_tab(form, question=question, by=by, waves=picked)
+        table = cross_tab(form, question=question, by=by, waves=picked, period=period)
         columns_seen = sorted({c for row in table.values() for c in row})
         cross = {
             "question": question,
@@ -206,7 +256,11 @@ def results(request: HttpRequest, community: str, pk: int) -> HttpResponse:
             "charts": charts,
             "choice_questions": choice_questions,
             "cross": cross,
-            "coverage": coverage_by_building(picked[-1]) if picked else [],
+            "coverage": coverage_by_building(picked[-1], period=period) if picked else [],
+            "period": period,
+            "period_error": period_error,
+            "filters": _filters_query(picked, period),
+            "link": open_link_for(form) if access.can(Can.RECORDS) else None,
             "can_edit": access.can(Can.EDIT),
             "can_visit": access.can(Can.RECORDS),
             "recommendations": recommendations_for(form, definition, language),
@@ -483,16 +537,25 @@ def report(request: HttpRequest, community: str, pk: int) -> HttpResponse:
     """The survey report (docx): aggregates and recommendations only."""
     access, form = get_form_for_user(request.user, community, pk, need=Can.AGGREGATES)
     _waves_all, picked = _waves(request, form)
+    period, _error = _period(request)
     definition = latest_version(form).definition
     data = survey_report_docx(
-        form, waves=picked, language=language_for(definition, get_language() or "")
+        form,
+        waves=picked,
+        language=language_for(definition, get_language() or ""),
+        period=period,
     )
     audit_record(
         actor=request.user,
         action=AuditAction.EXPORT,
         subject=form,
         organisation=access.community.organisation,
-        detail={"format": "docx", "report": True},
+        detail={
+            "format": "docx",
+            "report": True,
+            "waves": [w.number for w in picked],
+            **({"period": [str(period.start or ""), str(period.end or "")]} if period else {}),
+        },
     )
     reply = HttpResponse(
         data,
@@ -500,3 +563,238 @@ def report(request: HttpRequest, community: str, pk: int) -> HttpResponse:
     )
     reply["Content-Disposition"] = f'attachment; filename="{form.slug}-report.docx"'
     return reply
+
+
+# --- Residents answer through a link and QR code ------------------------------------------------
+
+
+def _answer_url(request: HttpRequest, link: AnswerLink, code: str = "") -> str:
+    url = request.build_absolute_uri(reverse("surveys:answer", kwargs={"token": link.token}))
+    return f"{url}?{urlencode({'home': code})}" if code else url
+
+
+@login_required
+def link(request: HttpRequest, community: str, pk: int) -> HttpResponse:
+    """The form's answer link: its QR code to print or share, and opening or closing it."""
+    access, form = get_form_for_user(request.user, community, pk, need=Can.RECORDS)
+    found = open_link_for(form)
+    url = _answer_url(request, found) if found is not None else ""
+    return render(
+        request,
+        "surveys/link.html",
+        {
+            "community": access.community,
+            "form": form,
+            "link": found,
+            "url": url,
+            "qr": qr_svg(url) if url else "",
+            "can_edit": access.can(Can.EDIT),
+            "buildings": access.community.buildings.values_list("label", flat=True),
+        },
+    )
+
+
+@login_required
+@require_POST
+def link_open_view(request: HttpRequest, community: str, pk: int) -> HttpResponse:
+    _access, form = get_form_for_user(request.user, community, pk, need=Can.EDIT)
+    try:
+        link_open(
+            form=form,
+            households_only=request.POST.get("anyone") != "1",
+            actor=request.user,
+        )
+    except SurveyError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The form is open to residents through its link."))
+    return redirect("surveys:link", community=community, pk=pk)
+
+
+@login_required
+@require_POST
+def link_close_view(request: HttpRequest, community: str, pk: int) -> HttpResponse:
+    _access, form = get_form_for_user(request.user, community, pk, need=Can.EDIT)
+    found = open_link_for(form)
+    if found is not None:
+        link_close(link=found, actor=request.user)
+    messages.success(request, _("The link is closed; it and its household codes no longer work."))
+    return redirect("surveys:link", community=community, pk=pk)
+
+
+@login_required
+def codes(request: HttpRequest, community: str, pk: int) -> HttpResponse:
+    """Household code slips for one building, to print and leave at each door."""
+    access, form = get_form_for_user(request.user, community, pk, need=Can.RECORDS)
+    found = open_link_for(form)
+    if found is None or not found.households_only:
+        raise Http404
+    building = request.GET.get("building", "")
+    slips = []
+    for dwelling in Dwelling.objects.filter(
+        community=access.community, building__label=building
+    ).select_related("building"):
+        code = household_code(found, dwelling.pk)
+        slips.append(
+            {
+                "dwelling": dwelling,
+                "code": code,
+                "qr": qr_svg(_answer_url(request, found, code)),
+            }
+        )
+    return render(
+        request,
+        "surveys/codes.html",
+        {
+            "community": access.community,
+            "form": form,
+            "link": found,
+            "url": _answer_url(request, found),
+            "building": building,
+            "buildings": access.community.buildings.values_list("label", flat=True),
+            "slips": slips,
+        },
+    )
+
+
+def _session_key(link: AnswerLink) -> str:
+    return f"surveys.link.{link.pk}"
+
+
+def _identified(request: HttpRequest, link: AnswerLink) -> Dwelling | None:
+    """The dwelling this browser answers for: the household code given earlier in the session,
+    else the household of the signed-in resident."""
+    community_id = link.wave.form.community_id
+    remembered = request.session.get(_session_key(link))
+    if isinstance(remembered, int):
+        found = (
+            Dwelling.objects.select_related("building")
+            .filter(pk=remembered, community_id=community_id)
+            .first()
+        )
+        if found is not None:
+            return found
+    resident = resident_for_user(request.user, link.wave.form.community)
+    if resident is not None and resident.household_id is not None:
+        return (
+            Dwelling.objects.select_related("building")
+            .filter(households__pk=resident.household_id, community_id=community_id)
+            .first()
+        )
+    return None
+
+
+def _code_given(request: HttpRequest, link: AnswerLink, code: str) -> tuple[Dwelling | None, str]:
+    """The dwelling a typed or scanned household code names, remembered for the session; or an
+    error for people. Wrong codes count against the address's attempts."""
+    address = client_address(request)
+    if rate_limited(link, LinkAttemptKind.BAD_CODE, address):
+        return None, _("Too many wrong codes were tried from here. Wait 15 minutes and try again.")
+    number = dwelling_id_for_code(link, code)
+    found = (
+        Dwelling.objects.select_related("building")
+        .filter(pk=number, community_id=link.wave.form.community_id)
+        .first()
+        if number is not None
+        else None
+    )
+    if found is None:
+        attempt_record(link, LinkAttemptKind.BAD_CODE, address)
+        return None, _("This household code is not valid. Check the code on your slip.")
+    request.session[_session_key(link)] = found.pk
+    return found, ""
+
+
+def _answered(wave: Wave, dwelling: Dwelling) -> bool:
+    return Response.objects.filter(
+        wave=wave, dwelling=dwelling, status=ResponseStatus.SUBMITTED
+    ).exists()
+
+
+def answer(request: HttpRequest, token: str) -> HttpResponse:
+    """The public page where residents answer a form opened through a link (no account needed):
+    identify the household, fill in the same server-rendered form, submit once."""
+    found = link_for_token(token)
+    if found is None or found.wave.form.sensitive:
+        raise Http404
+    form, wave = found.wave.form, found.wave
+    context: dict[str, Any] = {"form": form, "wave": wave, "link": found, "error": ""}
+    if found.closed_at is not None:
+        return render(request, "surveys/answer.html", {**context, "state": "closed"}, status=410)
+    action = request.POST.get("action", "check") if request.method == "POST" else ""
+    dwelling = _identified(request, found)
+    code = request.POST.get("code", "") if action == "identify" else request.GET.get("home", "")
+    if code.strip():
+        given, error = _code_given(request, found, code)
+        if given is not None:  # remembered in the session; drop the code from the address
+            return redirect("surveys:answer", token=token)
+        context["error"] = error
+    done_key = f"{_session_key(found)}.done"
+    if request.session.get(done_key):
+        return render(request, "surveys/answer.html", {**context, "state": "thanks"})
+    if found.households_only and dwelling is None:
+        status = 400 if context["error"] else 200
+        return render(
+            request, "surveys/answer.html", {**context, "state": "identify"}, status=status
+        )
+    if dwelling is not None and _answered(wave, dwelling):
+        return render(
+            request,
+            "surveys/answer.html",
+            {**context, "state": "answered", "dwelling": dwelling},
+            status=409 if action == "submit" else 200,
+        )
+    definition = latest_version(form).definition
+    language = language_for(definition, get_language() or "")
+    show_errors = False
+    raw: dict[str, Any] = {}
+    if request.method == "POST":
+        add_to = action.removeprefix("add:") if action.startswith("add:") else ""
+        raw = answers_from_post(definition, request.POST, add_to=add_to)
+        if action == "submit":
+            address = client_address(request)
+            if rate_limited(found, LinkAttemptKind.SUBMIT, address):
+                context["error"] = _(
+                    "Too many responses were sent from here. Wait an hour and try again."
+                )
+                show_errors = True
+            else:
+                try:
+                    response_save(
+                        form=form,
+                        wave=wave,
+                        answers=raw,
+                        dwelling=dwelling,
+                        household=dwelling.households.order_by("pk").first() if dwelling else None,
+                        actor=request.user,
+                        language=language,
+                        source=ResponseSource.LINK,
+                    )
+                except SurveyError as error:
+                    if dwelling is not None and _answered(wave, dwelling):
+                        return render(
+                            request,
+                            "surveys/answer.html",
+                            {**context, "state": "answered", "dwelling": dwelling},
+                            status=409,
+                        )
+                    context["error"] = str(error)
+                    show_errors = True
+                else:
+                    attempt_record(found, LinkAttemptKind.SUBMIT, address)
+                    request.session[done_key] = True
+                    return redirect("surveys:answer", token=token)
+    checked = check_answers(definition, raw, language=language)
+    context.update(
+        {
+            "state": "form",
+            "dwelling": dwelling,
+            "fields": fields_for(
+                definition, raw, checked, language=language, show_errors=show_errors
+            ),
+            "problems": len(checked.problems) if show_errors else 0,
+        }
+    )
+    if request.htmx and action != "submit":  # type: ignore[attr-defined]
+        return render(request, "surveys/answer.html#questions", context)
+    return render(request, "surveys/answer.html", context, status=400 if show_errors else 200)

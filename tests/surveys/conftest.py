@@ -63,3 +63,10 @@ def _english_messages() -> Iterator[None]:
     """Services' messages are asserted in English (the catalogue translates them for people)."""
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def english_pages(settings: Any) -> None:
+    """Pages read in English, for tests that assert English page text (a request without a
+    language gets LANGUAGE_CODE)."""
+    settings.LANGUAGE_CODE = "en"
