@@ -36,6 +36,7 @@ PUBLIC = {
     "set_language",
     "healthz",
     "councils:ballot",  # owners vote with the code on their paper, without an account
+    "surveys:answer",  # residents answer an opened form by its unguessable link (test_self_answer)
 }
 SKIPPED_NAMESPACES = {"admin", "api"}
 
@@ -149,8 +150,35 @@ def survey_form(w: World, r: Registry) -> dict[str, Any]:
     return {"community": w.community.slug, "pk": form.pk}
 
 
+def staged_survey_import(w: World, r: Registry) -> dict[str, Any]:
+    """A responses file the staff persona uploaded for the import preview."""
+    from peiban.surveys.importing import stage_files
+    from peiban.surveys.models import Form
+    from tests.surveys import files
+    from tests.surveys.test_import_responses import sample
+
+    kwargs = survey_form(w, r)
+    form = Form.objects.get(pk=kwargs["pk"])
+    data = files.plain(sample(2))
+    token = stage_files(form=form, user=w.staff, files=[("plain.csv", data)], fmt="auto")
+    return {**kwargs, "token": token}
+
+
+UPLOADER = {"staff"}  # a file staged for an import: only the person who uploaded it
+
+
 def survey_dwelling(w: World, r: Registry) -> dict[str, Any]:
     return {**survey_form(w, r), "dwelling": r.dwelling.pk}
+
+
+def survey_link(w: World, r: Registry) -> dict[str, Any]:
+    """A survey form opened to residents through its link."""
+    from peiban.surveys.models import Form
+    from peiban.surveys.services import link_open
+
+    kwargs = survey_form(w, r)
+    link_open(form=Form.objects.get(pk=kwargs["pk"]))
+    return kwargs
 
 
 def attachment(w: World, r: Registry) -> dict[str, Any]:
@@ -214,6 +242,11 @@ def indicator_project(w: World, r: Registry) -> dict[str, Any]:
         actor=w.admin,
     )
     return {"org": w.organisation.slug, "pk": made.pk}
+
+
+def indicator_project_here(w: World, r: Registry) -> dict[str, Any]:
+    """The project of indicator_project, on the page of the community it covers."""
+    return {"community": w.community.slug, "pk": indicator_project(w, r)["pk"]}
 
 
 def self_organisation(w: World, r: Registry) -> Any:
@@ -351,6 +384,13 @@ def proposal(w: World, r: Registry) -> dict[str, Any]:
 
     body = council_motion(w, r).meeting.body
     made = proposal_create(body=body, action="设快递存放点", actor=w.staff)
+    return {"community": w.community.slug, "pk": made.pk}
+
+
+def requisition(w: World, r: Registry) -> dict[str, Any]:
+    from peiban.councils.services import requisition_create
+
+    made = requisition_create(community=w.community, purpose="临时会议", actor=w.staff)
     return {"community": w.community.slug, "pk": made.pk}
 
 
@@ -511,6 +551,11 @@ PAGES: dict[str, tuple[str, Kwargs, Any, set[str]]] = {
     "indicators:projects": ("get", organisation, {}, ORG_ADMIN),
     "indicators:project-new": ("get", organisation, {}, ORG_ADMIN),
     "indicators:project": ("get", indicator_project, {}, ORG_ADMIN),
+    "indicators:project-link": ("post", indicator_project, {}, ORG_ADMIN),
+    "indicators:project-unlink": ("post", indicator_project, {}, ORG_ADMIN),
+    "indicators:project-coverage": ("get", indicator_project_here, {}, EDIT),
+    "indicators:project-cover": ("post", indicator_project_here, {}, EDIT),
+    "indicators:project-uncover": ("post", indicator_project_here, {}, EDIT),
     "org:home": ("get", organisation, {}, ORG_ADMIN),
     "org:audit": ("get", organisation, {}, ORG_ADMIN),
     "org:community-new": ("get", organisation, {}, ORG_ADMIN),
@@ -578,6 +623,15 @@ PAGES: dict[str, tuple[str, Kwargs, Any, set[str]]] = {
     "councils:poll-answer": ("post", poll, {}, PARTICIPATE),
     "councils:proposals": ("get", community, {}, PARTICIPATE),
     "councils:proposal-support": ("post", proposal, {}, PARTICIPATE),
+    "councils:code-notices": ("get", draft_vote, {}, EDIT),
+    "councils:requisitions": ("get", community, {}, EDIT),
+    "councils:requisition": ("get", requisition, {}, EDIT),
+    "councils:proposal-motion": ("get", proposal, {}, RECORDS),
+    "councils:members": ("get", council_body, {}, RECORDS),
+    "councils:meeting-notice": ("get", meeting, {}, RECORDS),
+    "councils:meeting-close": ("get", meeting, {}, RECORDS),
+    "councils:withdraw": ("post", motion, {}, RECORDS),
+    "councils:assembly-decide": ("get", draft_vote, {}, EDIT),
     "surveys:list": ("get", community, {}, AGGREGATES),
     "surveys:upload": ("post", community, {}, EDIT),
     "surveys:results": ("get", survey_form, {}, AGGREGATES),
@@ -585,9 +639,17 @@ PAGES: dict[str, tuple[str, Kwargs, Any, set[str]]] = {
     "surveys:visit": ("post", survey_dwelling, {"outcome": "not_home"}, RECORDS),
     "surveys:fill": ("get", survey_dwelling, {}, RECORDS),
     "surveys:import": ("get", survey_form, {}, EDIT),
+    "surveys:import-upload": ("get", survey_form, {}, EDIT),
+    "surveys:import-preview": ("get", staged_survey_import, {}, UPLOADER),
+    "surveys:import-confirm": ("post", staged_survey_import, {}, UPLOADER),
+    "surveys:import-cancel": ("post", staged_survey_import, {}, UPLOADER),
     "surveys:export": ("get", lambda w, r: {**survey_form(w, r), "fmt": "csv"}, {}, EDIT),
     "surveys:recommend": ("post", survey_form, {"title": "增加停车位"}, EDIT),
     "surveys:report": ("get", survey_form, {}, AGGREGATES),
+    "surveys:link": ("get", survey_link, {}, RECORDS),
+    "surveys:link-open": ("post", survey_form, {}, EDIT),
+    "surveys:link-close": ("post", survey_link, {}, EDIT),
+    "surveys:codes": ("get", survey_link, {"building": "3"}, RECORDS),
 }
 
 # Pages whose object belongs to one user: only the owner reaches it.
@@ -640,6 +702,44 @@ API: dict[str, set[str]] = {
     "POST /api/v1/communities/{ref}/assemblies/{pk}/close": EDIT,
     "GET /api/v1/communities/{ref}/decisions": COMMUNITY,
     "POST /api/v1/communities/{ref}/motions/{pk}/vote": RECORDS,
+    "GET /api/v1/communities/{ref}/bodies": COMMUNITY,
+    "GET /api/v1/communities/{ref}/meetings": PARTICIPATE,
+    "GET /api/v1/communities/{ref}/meetings/{pk}": PARTICIPATE,
+    "POST /api/v1/communities/{ref}/bodies/{pk}/meetings": RECORDS,
+    "POST /api/v1/communities/{ref}/meetings/{pk}/notice": RECORDS,
+    "POST /api/v1/communities/{ref}/meetings/{pk}/attendance": RECORDS,
+    "POST /api/v1/communities/{ref}/meetings/{pk}/close": RECORDS,
+    "POST /api/v1/communities/{ref}/meetings/{pk}/motions": RECORDS,
+    "POST /api/v1/communities/{ref}/motions/{pk}/debate": RECORDS,
+    "GET /api/v1/communities/{ref}/motions/{pk}/floor": RECORDS,
+    "POST /api/v1/communities/{ref}/motions/{pk}/hands": RECORDS,
+    "POST /api/v1/communities/{ref}/motions/{pk}/next": RECORDS,
+    "POST /api/v1/communities/{ref}/motions/{pk}/turns/{turn}/end": RECORDS,
+    "POST /api/v1/communities/{ref}/decisions/{pk}/progress": RECORDS,
+    "POST /api/v1/communities/{ref}/decisions/{pk}/checks": PARTICIPATE,
+    "GET /api/v1/communities/{ref}/polls": COMMUNITY,
+    "GET /api/v1/communities/{ref}/polls/{pk}": COMMUNITY,
+    "POST /api/v1/communities/{ref}/polls": EDIT,
+    "POST /api/v1/communities/{ref}/polls/{pk}/answers": PARTICIPATE,
+    "GET /api/v1/communities/{ref}/proposals": PARTICIPATE,
+    "POST /api/v1/communities/{ref}/proposals": EDIT,
+    "POST /api/v1/communities/{ref}/proposals/{pk}/support": PARTICIPATE,
+    "POST /api/v1/communities/{ref}/proposals/{pk}/motion": RECORDS,
+    "GET /api/v1/communities/{ref}/consent-cases": EDIT,
+    "POST /api/v1/communities/{ref}/consent-cases": EDIT,
+    "GET /api/v1/communities/{ref}/consent-cases/{pk}": EDIT,
+    "POST /api/v1/communities/{ref}/consent-cases/{pk}/consents/{item}": EDIT,
+    "POST /api/v1/communities/{ref}/consent-cases/{pk}/close": EDIT,
+    "GET /api/v1/communities/{ref}/requisitions": EDIT,
+    "POST /api/v1/communities/{ref}/requisitions": EDIT,
+    "GET /api/v1/communities/{ref}/requisitions/{pk}": EDIT,
+    "POST /api/v1/communities/{ref}/requisitions/{pk}/signatures": EDIT,
+    "GET /api/v1/communities/{ref}/surveys": AGGREGATES,
+    "GET /api/v1/communities/{ref}/surveys/{pk}": AGGREGATES,
+    "GET /api/v1/communities/{ref}/surveys/{pk}/summary": AGGREGATES,
+    "GET /api/v1/communities/{ref}/surveys/{pk}/responses": RECORDS,
+    "POST /api/v1/communities/{ref}/surveys/{pk}/responses": RECORDS,
+    "GET /api/v1/communities/{ref}/surveys/{pk}/recommendations": AGGREGATES,
 }
 
 
@@ -708,14 +808,49 @@ def api_path(template: str, world: World, registry: Registry) -> str:
         # Drafts are for staff only; counting, entering and closing need an open vote.
         opened = not path.endswith("/assemblies/{pk}")
         return path.replace("{pk}", str(owners_vote(world, opened=opened).pk))
+    if "{turn}" in path:
+        return councils_turn_path(path, world, registry)
     if "/motions/{pk}" in path:
         return path.replace("{pk}", str(council_motion(world, registry).pk))
+    if "/meetings/{pk}" in path:
+        return path.replace("{pk}", str(council_motion(world, registry).meeting_id))
+    if "/bodies/{pk}" in path:
+        return path.replace("{pk}", str(council_motion(world, registry).meeting.body_id))
+    if "/decisions/{pk}" in path:
+        from peiban.councils.models import Resolution
+
+        made = Resolution.objects.create(
+            community=world.community, action="修路灯", responsible="物业", due_on="2026-12-31"
+        )
+        return path.replace("{pk}", str(made.pk))
+    if "/polls/{pk}" in path:
+        return path.replace("{pk}", str(poll(world, registry)["pk"]))
+    if "/proposals/{pk}" in path:
+        return path.replace("{pk}", str(proposal(world, registry)["pk"]))
+    if "/consent-cases/{pk}" in path:
+        from peiban.councils.services import consent_case_open
+        from peiban.places.models import Dwelling
+
+        # A new neighbour each time: every persona gets a case of its own.
+        rooms = Dwelling.objects.filter(building=registry.building).count()
+        neighbour = Dwelling.objects.create(
+            community=world.community, building=registry.building, room=f"9{rooms:02d}"
+        )
+        case = consent_case_open(
+            dwelling=registry.dwelling, purpose="理发店", affected=[neighbour], actor=world.staff
+        )
+        path = path.replace("{item}", str(case.consents.get().pk))
+        return path.replace("{pk}", str(case.pk))
+    if "/requisitions/{pk}" in path:
+        return path.replace("{pk}", str(requisition(world, registry)["pk"]))
     if "/activities/{pk}" in path:
         from tests.activities.test_registration import make_activity
 
         return path.replace("{pk}", str(make_activity(world).pk))
     if "/rewards/{pk}" in path:
         return path.replace("{pk}", str(reward(world)))
+    if "/surveys/{pk}" in path:
+        return path.replace("{pk}", str(survey_form(world, registry)["pk"]))
     if "/needs/{pk}" in path:
         return path.replace("{pk}", str(private_need(world, registry).pk))
     if "{consent}" in path:
@@ -738,6 +873,63 @@ def api_path(template: str, world: World, registry: Registry) -> str:
     if "/dwellings/{pk}" in path:
         return path.replace("{pk}", str(registry.dwelling.pk))
     return path.replace("{pk}", str(registry.resident.pk))
+
+
+def councils_turn_path(path: str, world: World, registry: Registry) -> str:
+    """A motion under debate with the registry's resident speaking."""
+    from peiban.councils.services import hand_raise, motion_debate, turn_start
+
+    motion = motion_debate(motion=council_motion(world, registry), actor=world.staff)
+    turn = hand_raise(motion=motion, resident=registry.resident, side="for", actor=world.staff)
+    turn_start(turn=turn, actor=world.staff)
+    return path.replace("{pk}", str(motion.pk)).replace("{turn}", str(turn.pk))
+
+
+COUNCIL_PARTS = (
+    "/bodies/",
+    "/meetings/",
+    "/motions/",
+    "/decisions/",
+    "/polls",
+    "/proposals",
+    "/consent-cases",
+    "/requisitions",
+)
+
+
+def councils_body(path: str) -> dict[str, Any]:
+    """One body for every councils write: each operation reads its own fields; references to
+    other records (a body, a meeting) are left unknown, which the operations refuse with 422."""
+    from peiban.places.models import Dwelling, Resident
+
+    slug = path.split("/")[4]
+    resident = Resident.objects.filter(community__slug=slug).first()
+    dwelling = Dwelling.objects.filter(community__slug=slug).first()
+    return {
+        "title": "议事会",
+        "starts_at": "2026-12-01T10:00:00+08:00",
+        "closes_at": "2026-12-31T10:00:00+08:00",
+        "minutes": "",
+        "residents": [],
+        "action": "清理楼道堆物",
+        "resident": resident.pk if resident else 0,
+        "side": "for",
+        "text": "进展",
+        "done": False,
+        "confirmed": True,
+        "question": "几点关门？",
+        "options": [],
+        "body": 0,
+        "meeting": 0,
+        "dwelling": dwelling.pk if dwelling else 0,
+        "affected": [],
+        "purpose": "理发店",
+        "answer": "consent",
+        "signed_by": "张伟",
+        "votes_for": 1,
+        "votes_against": 0,
+        "abstentions": 0,
+    }
 
 
 def api_call(client: Client, method: str, path: str, headers: dict[str, str]) -> int:
@@ -769,6 +961,12 @@ def api_call(client: Client, method: str, path: str, headers: dict[str, str]) ->
             "description": "x",
             "message": "我会修",
         }
+        return client.post(path, body, content_type="application/json", headers=headers).status_code
+    if "/surveys/" in path and path.endswith("/responses"):
+        body = {"answers": {}, "draft": True}
+        return client.post(path, body, content_type="application/json", headers=headers).status_code
+    if "/api/v1/communities/" in path and any(part in path for part in COUNCIL_PARTS):
+        body = councils_body(path)
         return client.post(path, body, content_type="application/json", headers=headers).status_code
     if path.endswith("/paper-ballots"):
         from peiban.councils.models import Voter

@@ -45,12 +45,12 @@ DEMO_LOADERS: list[str] = [
     "peiban.places.demo.demo_load",
     "peiban.needs.demo.demo_load",
     "peiban.activities.demo.demo_load",
-    "peiban.indicators.demo.demo_load",
     "peiban.groups.demo.demo_load",
     "peiban.chats.demo.demo_load",
     "peiban.network.demo.demo_load",
     "peiban.councils.demo.demo_load",
     "peiban.surveys.demo.demo_load",
+    "peiban.indicators.demo.demo_load",  # last: the demo project covers the others' records
 ]
 
 

@@ -1,5 +1,6 @@
 """Indicators of the areas that landed after the first providers: self-organisations (groups),
-social capital (the relationship network and its survey waves) and survey coverage.
+social capital (the relationship network and its survey waves), survey coverage, and the
+decisions of councils and owners' votes (councils).
 
 Same contract as peiban.indicators.providers: keyword arguments `community_ids`, `since`,
 `until`; a measure per community that adds up exactly across communities; a fixed number of
@@ -11,13 +12,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from peiban.councils.models import Resolution, ResolutionStatus
 from peiban.groups.models import GroupMember, Meeting, SelfOrganisation
 from peiban.indicators.measures import Count as Tally
-from peiban.indicators.measures import Mean, Share
+from peiban.indicators.measures import Mean, Median, Share, days
 from peiban.indicators.providers import Figures, every_community, put_measure
 from peiban.network.models import Snapshot as NetworkSnapshot
 from peiban.network.models import SurveyAnswer
@@ -38,16 +43,33 @@ def self_organisations(
     """self_organisations: groups founded before the end of the period; self_organisation_members:
     residents who were members at the end; self_organisation_meetings: meetings held in the
     period per month (per community when several are counted). Three queries."""
+    return group_figures(
+        SelfOrganisation.objects.filter(community__in=community_ids),
+        community_ids=community_ids,
+        since=since,
+        until=until,
+    )
+
+
+def group_figures(
+    chosen: QuerySet[SelfOrganisation],
+    *,
+    community_ids: Sequence[int],
+    since: datetime,
+    until: datetime,
+) -> Figures:
+    """The self-organisation measures of these groups (self_organisations's, for any groups of
+    the communities). Three queries."""
     end = timezone.localtime(until).date()
     groups = dict(
-        SelfOrganisation.objects.filter(community__in=community_ids, founded_on__lt=end)
+        chosen.filter(founded_on__lt=end)
         .order_by()
         .values("community")
         .annotate(n=Count("pk"))
         .values_list("community", "n")
     )
     members = dict(
-        GroupMember.objects.filter(group__community__in=community_ids, joined_on__lt=end)
+        GroupMember.objects.filter(group__in=chosen.values("pk"), joined_on__lt=end)
         .filter(Q(left_on__isnull=True) | Q(left_on__gte=end))
         .order_by()
         .values(community=F("group__community"))
@@ -56,7 +78,7 @@ def self_organisations(
     )
     meetings = dict(
         Meeting.objects.filter(
-            group__community__in=community_ids, starts_at__gte=since, starts_at__lt=until
+            group__in=chosen.values("pk"), starts_at__gte=since, starts_at__lt=until
         )
         .order_by()
         .values(community=F("group__community"))
@@ -121,9 +143,8 @@ def social_capital(*, community_ids: Sequence[int], since: datetime, until: date
 
 def surveys(*, community_ids: Sequence[int], since: datetime, until: datetime) -> Figures:
     """survey_coverage: lived-in dwellings (with at least one household) that have a submitted
-    survey response by the end of the period, of all lived-in dwellings; recommendations_issued
-    (for the method's milestones): recommendations written on the community's forms by then.
-    Three queries."""
+    survey response by the end of the period, of all lived-in dwellings; recommendations_issued:
+    recommendations written on the community's forms in the period. Three queries."""
     lived_in = Household.objects.filter(dwelling=OuterRef("dwelling"))
     surveyed = dict(
         Response.objects.filter(
@@ -146,7 +167,9 @@ def surveys(*, community_ids: Sequence[int], since: datetime, until: datetime) -
         .values_list("community", "n")
     )
     recommendations = dict(
-        Recommendation.objects.filter(form__community__in=community_ids, created_at__lt=until)
+        Recommendation.objects.filter(
+            form__community__in=community_ids, created_at__gte=since, created_at__lt=until
+        )
         .order_by()
         .values(community=F("form__community"))
         .annotate(n=Count("pk"))
@@ -158,4 +181,48 @@ def surveys(*, community_ids: Sequence[int], since: datetime, until: datetime) -
             figures, pk, "survey_coverage", Share(surveyed.get(pk, 0), dwellings.get(pk, 0))
         )
         put_measure(figures, pk, "recommendations_issued", Tally(recommendations.get(pk, 0)))
+    return figures
+
+
+def decided_at() -> Coalesce:
+    """When a decision was taken: the vote on its motion, else the close of its owners' vote,
+    else when it was recorded."""
+    return Coalesce(
+        "motion__voted_at", "assembly__closed_at", "created_at", output_field=DateTimeField()
+    )
+
+
+def decisions_taken(
+    community_ids: Sequence[int], since: datetime, until: datetime
+) -> QuerySet[Any]:
+    """The decisions (Resolution rows, annotated with `decided`) of the communities taken in
+    [since, until)."""
+    return Resolution.objects.annotate(decided=decided_at()).filter(
+        community__in=community_ids, decided__gte=since, decided__lt=until
+    )
+
+
+def councils(*, community_ids: Sequence[int], since: datetime, until: datetime) -> Figures:
+    """Of the decisions taken in the period: decisions_made; decisions_carried_out, those that
+    residents checked as carried out (verified) before the end of the period, and their share
+    decisions_carried_out_share; decision_days_carried_out, the median days from the decision to
+    the residents' check. One query."""
+    made: dict[int, int] = defaultdict(int)
+    done: dict[int, int] = defaultdict(int)
+    gaps: dict[int, list[Decimal]] = defaultdict(list)
+    for community, decided, status, verified_at in (
+        decisions_taken(community_ids, since, until)
+        .order_by()
+        .values_list("community_id", "decided", "status", "verified_at")
+    ):
+        made[community] += 1
+        if status == ResolutionStatus.VERIFIED and verified_at is not None and verified_at < until:
+            done[community] += 1
+            gaps[community].append(max(days((verified_at - decided).total_seconds()), Decimal(0)))
+    figures: Figures = {}
+    for pk in every_community(figures, community_ids):
+        put_measure(figures, pk, "decisions_made", Tally(made[pk]))
+        put_measure(figures, pk, "decisions_carried_out", Tally(done[pk]))
+        put_measure(figures, pk, "decisions_carried_out_share", Share(done[pk], made[pk]))
+        put_measure(figures, pk, "decision_days_carried_out", Median(tuple(sorted(gaps[pk]))))
     return figures

@@ -31,6 +31,7 @@ SECTIONS = (
     Section("loop", _("Issue loop")),
     Section("social_capital", _("Social capital")),
     Section("self_organisations", _("Self-organisations")),
+    Section("councils", _("Council decisions")),
     Section("satisfaction", _("Satisfaction")),
 )
 
@@ -39,7 +40,8 @@ SECTIONS = (
 class Indicator:
     """key: stable name; unit: count, hours, percent, days, rating or ratings; drill: where the
     records behind it are listed ("activities", "attendance", "hours", "feedback", "actions",
-    "participation", or "needs?<query>" for the needs list); area: the app that provides it."""
+    "decisions", "participation", or "needs?<query>" for the needs list); area: the app that
+    provides it."""
 
     key: str
     section: str
@@ -73,6 +75,13 @@ INDICATORS: tuple[Indicator, ...] = (
         "attendance",
     ),
     Indicator("survey_coverage", "outputs", _("Survey coverage"), "percent", "surveys"),
+    Indicator(
+        "recommendations_issued",
+        "outputs",
+        _("Recommendations issued from surveys"),
+        "count",
+        "surveys",
+    ),
     Indicator(
         "volunteer_hours", "outputs", _("Volunteer hours (verified)"), "hours", "ledger", "hours"
     ),
@@ -156,6 +165,31 @@ INDICATORS: tuple[Indicator, ...] = (
         "count",
         "groups",
     ),
+    Indicator("decisions_made", "councils", _("Decisions taken"), "count", "councils", "decisions"),
+    Indicator(
+        "decisions_carried_out",
+        "councils",
+        _("Decisions carried out and checked by residents"),
+        "count",
+        "councils",
+        "decisions",
+    ),
+    Indicator(
+        "decisions_carried_out_share",
+        "councils",
+        _("Share of decisions carried out and checked"),
+        "percent",
+        "councils",
+        "decisions",
+    ),
+    Indicator(
+        "decision_days_carried_out",
+        "councils",
+        _("Median days from decision to residents' check"),
+        "days",
+        "councils",
+        "decisions",
+    ),
     Indicator(
         "feedback_mean",
         "satisfaction",
@@ -202,7 +236,7 @@ def full_label(indicator: Indicator) -> str:
         prefix = _("Conversion") if indicator.key.startswith("conversion_") else _("Median days")
         return f"{prefix} {conversion_label(indicator.key)}"
     if indicator.key.startswith("loop_"):
-        return f"{_('Median days')} {loop_label(indicator.key)}"
+        return _("Median days %(loop)s") % {"loop": loop_label(indicator.key)}
     if indicator.key.startswith("ladder_"):
-        return f"{_('Highest stage')}: {indicator.label}"
+        return _("Highest stage: %(stage)s") % {"stage": indicator.label}
     return str(indicator.label)

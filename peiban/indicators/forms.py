@@ -31,6 +31,7 @@ class ThresholdsForm(forms.ModelForm[MethodThresholds]):
             "regular_participants",
             "coach_ratio_percent",
             "resident_organised_activities",
+            "council_decisions_verified",
         ]
 
 
@@ -83,3 +84,24 @@ class TimeLogForm(forms.Form):
         field = self.fields["project"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = projects
+
+
+class CoverForm(forms.Form):
+    """A record of the community to link to a project, or to unlink from it."""
+
+    kind = forms.ChoiceField(
+        label=_("kind"),
+        choices=[
+            ("needs", _("Needs")),
+            ("recommendations", _("Recommendations")),
+            ("activities", _("Activities")),
+            ("self_organisations", _("Self-organisations")),
+        ],
+    )
+    record = forms.IntegerField(label=_("record"), min_value=1)
+
+
+class LinkForm(forms.Form):
+    """Another project of the organisation that shares people and effort."""
+
+    other = forms.IntegerField(label=_("project"), min_value=1)

@@ -46,6 +46,9 @@ class MethodThresholds(models.Model):
     resident_organised_activities = models.PositiveSmallIntegerField(
         _("activities organised by residents"), default=3
     )
+    council_decisions_verified = models.PositiveSmallIntegerField(
+        _("council decisions carried out and checked by residents"), default=3
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -72,6 +75,29 @@ class Project(models.Model):
     )
     linked = models.ManyToManyField(
         "self", blank=True, verbose_name=_("linked projects (sharing people and effort)")
+    )
+    # The records of its communities the project covers (linked by staff, see docs/indicators.md:
+    # a target about a kind of record counts the linked records of that kind when there are any).
+    needs = models.ManyToManyField(
+        "needs.Need", blank=True, related_name="covering_projects", verbose_name=_("needs")
+    )
+    recommendations = models.ManyToManyField(
+        "surveys.Recommendation",
+        blank=True,
+        related_name="covering_projects",
+        verbose_name=_("recommendations"),
+    )
+    activities = models.ManyToManyField(
+        "activities.Activity",
+        blank=True,
+        related_name="covering_projects",
+        verbose_name=_("activities"),
+    )
+    self_organisations = models.ManyToManyField(
+        "groups.SelfOrganisation",
+        blank=True,
+        related_name="covering_projects",
+        verbose_name=_("self-organisations"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

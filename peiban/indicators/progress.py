@@ -3,9 +3,9 @@
 Phases: 入驻 entry → 摸底 understanding → 聚人 gathering → 陪伴 accompanying → 赋能 empowering →
 自治 self-governance. A phase is complete when every milestone of it that can be measured is met
 and it has at least one such milestone; a community stands in the first phase not complete
-(phases complete in order). Milestones of areas not built yet (surveys, group channels,
-self-organisations, councils) are shown as "not measurable yet" and neither hold a phase back nor
-complete one: their area adds a checker to MILESTONE_CHECKERS when it lands.
+(phases complete in order). A milestone no record can measure (the leaders' group channel: see
+docs/indicators.md) is shown as "not measurable yet", with the reason, and neither holds a phase
+back nor completes one.
 
 Thresholds are per organisation (MethodThresholds; the model's defaults without a row).
 ``method_progress`` costs a fixed number of queries for any number of communities.
@@ -45,7 +45,7 @@ PHASE_LABELS: dict[str, Promise] = {
 # Everything since the method began counts for milestones.
 BEGINNING = datetime(2000, 1, 1, tzinfo=UTC)
 ENTRY_PARTNERS = (PartnerKind.STREET_OFFICE, PartnerKind.COMMUNITY_COMMITTEE)
-QUERY_BOUND = 27  # method_progress's queries, however many communities
+QUERY_BOUND = 28  # method_progress's queries, however many communities
 
 
 @dataclass(frozen=True)
@@ -98,8 +98,10 @@ def thresholds_for(organisation: Organisation | int) -> MethodThresholds:
     return found or MethodThresholds(organisation_id=pk)
 
 
-def _not_yet(key: str, phase: str, label: str) -> Milestone:
-    return Milestone(key, phase, label, measurable=False, evidence=_("Not measurable yet."))
+def _not_yet(key: str, phase: str, label: str, reason: str) -> Milestone:
+    return Milestone(
+        key, phase, label, measurable=False, evidence=f"{_('Not measurable yet.')} {reason}"
+    )
 
 
 def _at_least(
@@ -262,7 +264,16 @@ def method_progress(
                 % {"n": value("reached_leader") or 0, "t": t.leaders_known},
                 "participation",
             ),
-            _not_yet("group_channel", "gathering", _("A group channel recorded")),
+            _not_yet(
+                "group_channel",
+                "gathering",
+                _("A group channel recorded"),
+                _(
+                    "No record says which group chat gathers the resident leaders: chat intake "
+                    "keeps messages taken from residents' chats, not the chat, its members or "
+                    "what it is for."
+                ),
+            ),
             Milestone(
                 "public_space",
                 "gathering",
@@ -328,10 +339,22 @@ def method_progress(
                 % {"n": by_residents.get(pk, 0), "t": t.resident_organised_activities},
                 "activities",
             ),
-            _not_yet(
+            _at_least(
                 "council_decisions",
                 "self_governance",
                 _("Council decisions carried out and checked"),
+                value("decisions_carried_out"),
+                t.council_decisions_verified,
+                _(
+                    "%(n)s of %(made)s decisions were checked by residents as carried out; "
+                    "the threshold is %(t)s."
+                )
+                % {
+                    "n": value("decisions_carried_out") or 0,
+                    "made": value("decisions_made") or 0,
+                    "t": t.council_decisions_verified,
+                },
+                "decisions",
             ),
         ]
         result[pk] = progress

@@ -4,8 +4,7 @@ A provider is a function ``(*, community_ids, since, until) -> {community id: {k
 named by its dotted path in INDICATOR_PROVIDERS. It runs a fixed number of queries whatever the
 number of communities and records (each one's bound is PROVIDER_QUERIES and is asserted in the
 tests), grouping by community in the database. Self-organisations and social capital are provided
-by peiban.indicators.area_providers, and survey coverage too; councils' decisions have no
-provider yet, so what they would feed shows "not measured yet", never zero.
+by peiban.indicators.area_providers, and survey coverage and councils' decisions too.
 """
 
 from __future__ import annotations
@@ -51,6 +50,7 @@ INDICATOR_PROVIDERS: list[str] = [
     "peiban.indicators.area_providers.self_organisations",
     "peiban.indicators.area_providers.social_capital",
     "peiban.indicators.area_providers.surveys",
+    "peiban.indicators.area_providers.councils",
 ]
 
 # The most queries each built-in provider runs (asserted in tests/indicators).
@@ -63,6 +63,7 @@ PROVIDER_QUERIES = {
     "self_organisations": 3,
     "social_capital": 2,
     "surveys": 3,
+    "councils": 1,
 }
 
 LADDER_STAGES = ("known", "participant", "regular", "volunteer", "leader", "organiser")
@@ -340,7 +341,11 @@ def issue_loop(*, community_ids: Sequence[int], since: datetime, until: datetime
     days from first reaching a to first reaching b, StageChange records; raised is raised_at),
     needs_verified_share (reached verified, of those that reached resolved or verified). Two
     queries."""
-    cohort = raised_needs(community_ids, since, until)
+    return loop_figures(raised_needs(community_ids, since, until), community_ids)
+
+
+def loop_figures(cohort: QuerySet[Need], community_ids: Sequence[int]) -> Figures:
+    """The issue-loop measures of a cohort of needs (issue_loop's, for any cohort). Two queries."""
     needs = {
         pk: (community, raised_at, reopened)
         for pk, community, raised_at, reopened in cohort.order_by().values_list(
@@ -385,10 +390,15 @@ def issue_loop(*, community_ids: Sequence[int], since: datetime, until: datetime
 
 def satisfaction(*, community_ids: Sequence[int], since: datetime, until: datetime) -> Figures:
     """feedback_mean and feedback_ratings (1–5) on the activities held in the period. One query."""
+    return rating_figures(held_activities(community_ids, since, until), community_ids)
+
+
+def rating_figures(activities: QuerySet[Activity], community_ids: Sequence[int]) -> Figures:
+    """feedback_mean and feedback_ratings of the feedback on these activities. One query."""
     figures: Figures = {}
     counts: dict[int, list[int]] = defaultdict(lambda: [0] * 5)
     for row in (
-        Feedback.objects.filter(activity__in=held_activities(community_ids, since, until))
+        Feedback.objects.filter(activity__in=activities)
         .order_by()
         .values("rating", community=F("activity__community_id"))
         .annotate(n=Count("pk"))

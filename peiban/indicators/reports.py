@@ -13,6 +13,7 @@ the Excel file carries the figures themselves.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Literal
@@ -24,13 +25,7 @@ from peiban.activities.models import Photo
 from peiban.activities.participation import STAGE_LABELS
 from peiban.core.charts import BarChart, bar_chart_png
 from peiban.core.exports import Sheet, workbook_bytes
-from peiban.core.typesetting import (
-    break_lines,
-    cjk_face_number,
-    find_cjk_font,
-    quiet_font_subsetting,
-    width_cache,
-)
+from peiban.core.typesetting import add_cjk_font, break_lines, width_cache
 from peiban.indicators.figures import Indicators, Row, indicators_for
 from peiban.indicators.progress import Progress, method_progress, thresholds_for
 from peiban.indicators.providers import LADDER_STAGES
@@ -311,14 +306,13 @@ def report_docx(data: ReportData, *, east_asian_font: str = "宋体") -> bytes:
 
 
 def report_pdf(data: ReportData) -> bytes:
-    """A4, Noto Serif CJK for text and Noto Sans CJK for headings and figures (two faces only:
-    embedding a CJK face costs a second or two, so headings are the sans face stroked)."""
+    """A4, set in one face, Noto Sans CJK (思源黑体): the title and headings are the face
+    stroked, figures and text the face itself. Every CJK face a PDF embeds costs its own reading
+    and subsetting (about as much as the rest of the report), so the report embeds one, added
+    by peiban.core.typesetting's add_cjk_font, which reads it once per process."""
     from fpdf import FPDF
     from fpdf.enums import TextMode
 
-    quiet_font_subsetting()
-    serif = find_cjk_font("serif")
-    sans = find_cjk_font("sans")
     footer = f"{PRODUCT_NAME} · {data.community.name} · {data.generated.isoformat()}"
 
     class ReportPDF(FPDF):
@@ -336,15 +330,16 @@ def report_pdf(data: ReportData) -> bytes:
     pdf.set_lang("zh-CN")
     pdf.set_title(data.title)
     pdf.set_creator(f"{PRODUCT_NAME} Peiban")
-    pdf.add_font("serif", "", str(serif), collection_font_number=cjk_face_number(serif))
-    pdf.add_font("sans", "", str(sans), collection_font_number=cjk_face_number(sans))
+    add_cjk_font(pdf, "sans", "sans")
     pdf.alias_nb_pages()
     pdf.add_page()
     width = pdf.epw
 
-    def paragraph(text: str, *, size: float = 10.5, family: str = "serif", style: str = "") -> None:
-        pdf.set_font(family, style, size)
-        measure = width_cache(pdf.get_string_width)
+    measures: dict[float, Callable[[str], float]] = {}  # each size's widths, measured once
+
+    def paragraph(text: str, *, size: float = 10.5) -> None:
+        pdf.set_font("sans", "", size)
+        measure = measures.setdefault(size, width_cache(pdf.get_string_width))
         height = size * MM_PER_PT * 1.7
         for line in break_lines(text, measure, width):
             pdf.cell(width, height, line, new_x="LMARGIN", new_y="NEXT")
@@ -371,7 +366,7 @@ def report_pdf(data: ReportData) -> bytes:
     pdf.set_text_color(0, 0, 0)
 
     heading(_("Where the community stands in the method"))
-    paragraph(_("Current phase: %(phase)s") % {"phase": data.progress.phase_label}, family="sans")
+    paragraph(_("Current phase: %(phase)s") % {"phase": data.progress.phase_label})
     for _phase, label, _done, items in data.progress.phases():
         for m in items:
             state = (

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 
 from peiban.activities.models import Attendance, Feedback
 from peiban.core.models import Organisation
-from peiban.indicators.definitions import BY_KEY
-from peiban.indicators.figures import Row, indicators_for
+from peiban.indicators.area_providers import decisions_taken
 from peiban.indicators.models import Project, TimeLog
 from peiban.indicators.providers import held_activities, verified_hours
-from peiban.needs.dashboard import local_midnight
 from peiban.needs.models import Action
 from peiban.places.models import Community
 
 RECORDS_LIMIT = 500
-RECORD_KINDS = ("activities", "attendance", "hours", "feedback", "actions")
+RECORD_KINDS = ("activities", "attendance", "hours", "feedback", "actions", "decisions")
 
 
 def records_behind(
@@ -60,6 +58,12 @@ def records_behind(
             .select_related("need")
             .order_by("taken_at", "pk")[:RECORDS_LIMIT]
         )
+    if what == "decisions":
+        return (
+            decisions_taken([community.pk], since, until)
+            .annotate(confirmations=Count("checks", filter=Q(checks__confirmed=True)))
+            .order_by("decided", "pk")[:RECORDS_LIMIT]
+        )
     raise Http404
 
 
@@ -73,6 +77,16 @@ def projects_of(organisation: Organisation) -> QuerySet[Project]:
 
 def get_project_in(organisation: Organisation, pk: int) -> Project:
     project = Project.objects.filter(organisation=organisation, pk=pk).first()
+    if project is None:
+        raise Http404
+    return project
+
+
+def get_project_covering(community: Community, pk: int) -> Project:
+    """A project of the community's organisation that covers the community, or 404."""
+    project = Project.objects.filter(
+        pk=pk, organisation_id=community.organisation_id, communities=community
+    ).first()
     if project is None:
         raise Http404
     return project
@@ -98,6 +112,16 @@ def time_total(project: Project) -> Decimal:
     return Decimal(total or 0)
 
 
+def linkable_projects(project: Project) -> QuerySet[Project]:
+    """The organisation's other projects not linked to this one yet."""
+    return (
+        Project.objects.filter(organisation_id=project.organisation_id)
+        .exclude(pk=project.pk)
+        .exclude(pk__in=project.linked.values("pk"))
+        .order_by("-starts_on", "name")
+    )
+
+
 def shared_people(project: Project) -> int:
     """Staff who logged time on this project and on a linked one (one query)."""
     linked = project.linked.values("pk")
@@ -112,28 +136,3 @@ def shared_people(project: Project) -> int:
 
 def communities_named(organisation: Organisation) -> QuerySet[Community]:
     return Community.objects.filter(organisation=organisation).order_by("name")
-
-
-def project_progress(project: Project) -> list[tuple[Row, Decimal, Decimal | None]]:
-    """Each contract target with the figure reached over the project's communities and dates:
-    (row, target, percent of the target reached, or None when not measured)."""
-    ids = list(project.communities.values_list("pk", flat=True))
-    indicators = indicators_for(
-        ids,
-        since=local_midnight(project.starts_on),
-        until=local_midnight(project.ends_on + timedelta(days=1)),
-    )
-    result = []
-    for target in project.targets.all():
-        indicator = BY_KEY.get(target.indicator)
-        if indicator is None:
-            continue
-        row = Row(indicator, indicators.measure(target.indicator))
-        value = row.value
-        reached = (
-            (value * 100 / target.target).quantize(Decimal(1))
-            if value is not None and target.target
-            else None
-        )
-        result.append((row, target.target, reached))
-    return result

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -18,6 +19,7 @@ from peiban.core.audit import audit_record
 from peiban.core.models import AuditAction, Organisation
 from peiban.indicators.definitions import BY_KEY
 from peiban.indicators.models import MethodThresholds, Project, ProjectTarget, TimeLog
+from peiban.indicators.portfolio import KINDS
 from peiban.places.models import Community
 
 THRESHOLD_FIELDS = (
@@ -28,6 +30,7 @@ THRESHOLD_FIELDS = (
     "regular_participants",
     "coach_ratio_percent",
     "resident_organised_activities",
+    "council_decisions_verified",
 )
 
 
@@ -136,6 +139,64 @@ def project_link(*, project: Project, other: Project, actor: User | None) -> Non
         subject=project,
         organisation=project.organisation,
         detail={"linked": other.pk},
+    )
+
+
+@transaction.atomic
+def project_unlink(*, project: Project, other: Project, actor: User | None) -> None:
+    """The two projects no longer share people and effort."""
+    if other.organisation_id != project.organisation_id:
+        raise ProjectError(_("Only two different projects of one organisation can be linked."))
+    project.linked.remove(other)
+    audit_record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        subject=project,
+        organisation=project.organisation,
+        detail={"unlinked": other.pk},
+    )
+
+
+def _coverable(project: Project, community: Community, kind: str, record: Any) -> None:
+    if kind not in KINDS:
+        raise ProjectError(_("A project covers needs, recommendations, activities and groups."))
+    if not project.communities.filter(pk=community.pk).exists():
+        raise ProjectError(_("The project does not cover this community."))
+    owner = record.form.community_id if kind == "recommendations" else record.community_id
+    if owner != community.pk:
+        raise ProjectError(_("A project covers only records of its own communities."))
+
+
+@transaction.atomic
+def project_cover(
+    *, project: Project, community: Community, kind: str, record: Any, actor: User | None
+) -> None:
+    """Link a need, recommendation, activity or self-organisation of one of the project's
+    communities to the project (its targets about that kind then count the linked records)."""
+    _coverable(project, community, kind, record)
+    getattr(project, kind).add(record)
+    audit_record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        subject=project,
+        organisation=project.organisation,
+        detail={"covers": kind, "record": record.pk, "community": community.pk},
+    )
+
+
+@transaction.atomic
+def project_uncover(
+    *, project: Project, community: Community, kind: str, record: Any, actor: User | None
+) -> None:
+    """The project no longer covers the record."""
+    _coverable(project, community, kind, record)
+    getattr(project, kind).remove(record)
+    audit_record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        subject=project,
+        organisation=project.organisation,
+        detail={"uncovers": kind, "record": record.pk, "community": community.pk},
     )
 
 

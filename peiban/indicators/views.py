@@ -11,11 +11,13 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
 
 from peiban.activities.participation import STAGE_LABELS
 from peiban.core.access import Need as Can
@@ -26,7 +28,14 @@ from peiban.core.members import get_organisation_for_admin
 from peiban.core.models import AuditAction
 from peiban.indicators.definitions import BY_KEY
 from peiban.indicators.figures import Indicators, Row, indicators_for
-from peiban.indicators.forms import ProjectForm, ThresholdsForm, TimeLogForm
+from peiban.indicators.forms import CoverForm, LinkForm, ProjectForm, ThresholdsForm, TimeLogForm
+from peiban.indicators.portfolio import (
+    KINDS,
+    coverage_in,
+    get_record_in,
+    linked_counts,
+    project_progress,
+)
 from peiban.indicators.progress import BEGINNING, method_progress, thresholds_for
 from peiban.indicators.providers import LADDER_STAGES
 from peiban.indicators.reports import (
@@ -38,8 +47,9 @@ from peiban.indicators.reports import (
 )
 from peiban.indicators.selectors import (
     RECORD_KINDS,
+    get_project_covering,
     get_project_in,
-    project_progress,
+    linkable_projects,
     projects_covering,
     projects_of,
     records_behind,
@@ -50,9 +60,13 @@ from peiban.indicators.selectors import (
 from peiban.indicators.services import (
     ProjectError,
     project_create,
+    project_link,
+    project_uncover,
+    project_unlink,
     thresholds_update,
     time_log_add,
 )
+from peiban.indicators.services import project_cover as project_cover_service
 from peiban.needs.dashboard_views import Period, period_from
 from peiban.places.models import Community
 
@@ -348,7 +362,8 @@ def project_new(request: HttpRequest, org: str) -> HttpResponse:
 def project_detail(request: HttpRequest, org: str, pk: int) -> HttpResponse:
     organisation = get_organisation_for_admin(request.user, org)
     project = get_project_in(organisation, pk)
-    progress = project_progress(project)
+    counts = linked_counts(project)
+    progress = project_progress(project, counts=counts)
     return render(
         request,
         "indicators/project.html",
@@ -357,9 +372,99 @@ def project_detail(request: HttpRequest, org: str, pk: int) -> HttpResponse:
             "project": project,
             "communities": list(project.communities.order_by("name")),
             "progress": progress,
+            "covered": [(kind, KIND_LABELS[kind], counts[kind]) for kind in KINDS],
             "time": time_by_community(project),
             "time_total": time_total(project),
             "linked": list(project.linked.order_by("name")),
+            "linkable": list(linkable_projects(project)),
             "shared_people": shared_people(project),
         },
     )
+
+
+@login_required
+@require_POST
+def project_link_view(
+    request: HttpRequest, org: str, pk: int, unlink: bool = False
+) -> HttpResponse:
+    """Mark another project of the organisation as sharing people and effort, or no longer."""
+    organisation = get_organisation_for_admin(request.user, org)
+    project = get_project_in(organisation, pk)
+    form = LinkForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(_("Choose a project."))
+    other = get_project_in(organisation, form.cleaned_data["other"])
+    try:
+        (project_unlink if unlink else project_link)(
+            project=project, other=other, actor=signed_in(request)
+        )
+    except ProjectError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("The projects are no longer linked.") if unlink else _("The projects are linked."),
+        )
+    return redirect("indicators:project", org=organisation.slug, pk=project.pk)
+
+
+# --- what a project covers in a community ----------------------------------------------------
+
+KIND_LABELS = {
+    "needs": _lazy("Needs"),
+    "recommendations": _lazy("Recommendations"),
+    "activities": _lazy("Activities"),
+    "self_organisations": _lazy("Self-organisations"),
+}
+
+
+@login_required
+def project_coverage(request: HttpRequest, community: str, pk: int) -> HttpResponse:
+    """The needs, recommendations, activities and groups of the community the project covers,
+    and the community's other records to link (staff and admins)."""
+    access = get_community_access(request.user, community, need=Can.EDIT)
+    project = get_project_covering(access.community, pk)
+    coverage = coverage_in(project, access.community)
+    return render(
+        request,
+        "indicators/project_coverage.html",
+        {
+            "community": access.community,
+            "project": project,
+            "kinds": [
+                (kind, KIND_LABELS[kind], coverage.linked[kind], coverage.choices[kind])
+                for kind in KINDS
+            ],
+        },
+    )
+
+
+@login_required
+@require_POST
+def project_cover(
+    request: HttpRequest, community: str, pk: int, unlink: bool = False
+) -> HttpResponse:
+    """Link one of the community's records to the project, or unlink it."""
+    access = get_community_access(request.user, community, need=Can.EDIT)
+    project = get_project_covering(access.community, pk)
+    form = CoverForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(_("Choose a record to link."))
+    kind = form.cleaned_data["kind"]
+    record = get_record_in(kind, access.community, form.cleaned_data["record"])
+    try:
+        (project_uncover if unlink else project_cover_service)(
+            project=project,
+            community=access.community,
+            kind=kind,
+            record=record,
+            actor=signed_in(request),
+        )
+    except ProjectError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("The project no longer covers it.") if unlink else _("The project covers it now."),
+        )
+    return redirect("indicators:project-coverage", community=access.community.slug, pk=project.pk)

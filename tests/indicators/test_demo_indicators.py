@@ -5,7 +5,7 @@ from __future__ import annotations
 from peiban.core.demo import DEMO_LOADERS, DemoWorld
 from peiban.indicators.demo import PROJECT_NAME, TARGETS, demo_load
 from peiban.indicators.models import Project, TimeLog
-from peiban.indicators.selectors import project_progress
+from peiban.indicators.portfolio import project_progress
 
 
 def test_it_is_listed_after_the_activities() -> None:
@@ -18,7 +18,7 @@ def test_the_demo_project_shows_a_year_of_progress(demo: DemoWorld) -> None:
     project = Project.objects.get(name=PROJECT_NAME)
     assert set(project.targets.values_list("indicator", flat=True)) == set(TARGETS)
     assert TimeLog.objects.filter(project=project).count() == 52
-    progress = {row.key: (row, reached) for row, _target, reached in project_progress(project)}
+    progress = {p.row.key: (p.row, p.reached) for p in project_progress(project)}
     row, reached = progress["activities_held"]
     assert row.value is not None
     assert row.value > 0

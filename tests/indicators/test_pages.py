@@ -194,7 +194,7 @@ def test_the_api_gives_the_same_figures_as_the_pages(
     client = Client()
     auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
     url = f"/api/v1/communities/{populated.community.slug}/indicators"
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(26):
         response = client.get(url, {"start": "2025-03-01", "end": "2026-06-30"}, **auth)
     assert response.status_code == 200
     got = {item["key"]: item for item in response.json()["indicators"]}

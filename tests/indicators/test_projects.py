@@ -12,7 +12,8 @@ from django.urls import reverse
 from peiban.activities.models import Activity
 from peiban.groups.models import SelfOrganisation
 from peiban.indicators.models import TimeLog
-from peiban.indicators.selectors import project_progress, time_by_community
+from peiban.indicators.portfolio import project_progress
+from peiban.indicators.selectors import time_by_community
 from peiban.indicators.services import ProjectError, project_create, project_link, time_log_add
 from tests.conftest import World
 from tests.indicators.data import populate
@@ -44,7 +45,7 @@ def test_progress_against_targets_counts_the_project_communities_and_dates(
     populate(world.other_community, seed=22)
     populate(world.foreign_community, seed=23)
     project = make_project(world)
-    rows = {row.key: (row, target, reached) for row, target, reached in project_progress(project)}
+    rows = {p.row.key: (p.row, p.target, p.reached) for p in project_progress(project)}
     held = [
         a
         for a in Activity.objects.filter(
@@ -140,7 +141,7 @@ def test_admins_create_a_project_on_a_page(
         },
     )
     assert response.status_code == 302
-    with django_assert_max_num_queries(35):
+    with django_assert_max_num_queries(37):
         page = client.get(response["Location"]).content.decode()
     assert 'data-target="activities_held"' in page
     with django_assert_max_num_queries(10):
