@@ -5,11 +5,13 @@ coverage, words, the page and the report."""
 from __future__ import annotations
 
 import io
+import json
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import Client
 from docx import Document
 
@@ -106,6 +108,19 @@ def test_the_summary_counts_only_responses_submitted_in_the_period_and_waves(
         "from": start.isoformat() if start else None,
         "to": end.isoformat() if end else None,
     }
+    arguments = [planned.slug, "--json"]
+    arguments += ["--wave", str(wave)] if wave else []
+    arguments += ["--from", start.isoformat()] if start else []
+    arguments += ["--to", end.isoformat()] if end else []
+    out = io.StringIO()
+    call_command("survey_summary", *arguments, stdout=out)
+    assert json.loads(out.getvalue()) == json.loads(json.dumps(summary, default=str))
+
+
+def test_survey_summary_refuses_a_day_that_is_not_a_date(planned: Form) -> None:
+    with pytest.raises(CommandError) as refused:
+        call_command("survey_summary", planned.slug, "--from", "2026-02-30", stderr=io.StringIO())
+    assert "2026-02-30" in str(refused.value)
 
 
 def test_cross_tab_coverage_and_words_follow_the_period(

@@ -4,7 +4,7 @@ from argparse import ArgumentParser
 from typing import Any
 
 from peiban.core.commands import InputError, PeibanCommand
-from peiban.surveys.selectors import form_by_ref, survey_summary
+from peiban.surveys.selectors import Period, form_by_ref, survey_summary
 
 
 class Command(PeibanCommand):
@@ -14,6 +14,18 @@ class Command(PeibanCommand):
         parser.add_argument("form", help="form id or slug")
         parser.add_argument(
             "--wave", type=int, action="append", help="only this wave (repeat for several)"
+        )
+        parser.add_argument(
+            "--from",
+            dest="start",
+            default="",
+            help="only responses submitted on or after this day (YYYY-MM-DD)",
+        )
+        parser.add_argument(
+            "--to",
+            dest="end",
+            default="",
+            help="only responses submitted on or before this day (YYYY-MM-DD)",
         )
 
     def run(self, *args: Any, **options: Any) -> dict[str, Any]:
@@ -25,7 +37,11 @@ class Command(PeibanCommand):
             waves = list(form.waves.filter(number__in=options["wave"]))
             if len(waves) != len(set(options["wave"])):
                 raise InputError("The form has no such wave.")
-        return survey_summary(form, waves=waves)
+        try:
+            period = Period.parse(options["start"], options["end"])
+        except ValueError as error:
+            raise InputError(str(error)) from None
+        return survey_summary(form, waves=waves, period=period)
 
     def report(self, result: dict[str, Any]) -> None:
         self.stdout.write(f"{result['title']}: {result['responses']} responses")
