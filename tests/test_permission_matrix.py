@@ -218,6 +218,15 @@ def chat_proposal(w: World, r: Registry) -> dict[str, Any]:
     return {"community": w.community.slug, "pk": found.pk}
 
 
+def chat_channel(w: World, r: Registry) -> dict[str, Any]:
+    from peiban.chats.services import ChannelFields, channel_record
+
+    found = channel_record(
+        community=w.community, fields=ChannelFields(name="骨干群", kind="leaders"), actor=w.staff
+    )
+    return {"community": w.community.slug, "pk": found.pk}
+
+
 def org_community(w: World, r: Registry) -> dict[str, Any]:
     return {"org": w.organisation.slug, "community": w.community.slug}
 
@@ -436,6 +445,10 @@ PAGES: dict[str, tuple[str, Kwargs, Any, set[str]]] = {
     "chats:train": ("post", community, {}, EDIT),
     "chats:alerts": ("get", community, {}, AGGREGATES),
     "chats:need-messages": ("get", need, {}, EDIT),  # a private need: leaders may not see it
+    "chats:channels": ("get", community, {}, RECORDS),  # keepers' names masked for leaders
+    "chats:channel-add": ("get", community, {}, EDIT),
+    "chats:channel-edit": ("get", chat_channel, {}, EDIT),
+    "chats:channel-close": ("post", chat_channel, {}, EDIT),
     "activities:list": ("get", community, {}, PARTICIPATE),
     "activities:new": ("get", community, {}, RECORDS),
     "activities:detail": ("get", upcoming_activity, {}, PARTICIPATE),

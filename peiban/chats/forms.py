@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from peiban.chats.models import ChannelKind, ChannelPlatform
 from peiban.needs.models import Category, Urgency
 from peiban.places.models import Building
 
@@ -59,3 +60,43 @@ class ConfirmForm(forms.Form):
 class DismissForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     chatter = forms.BooleanField(label=_("It is chatter: teach the classifier"), required=False)
+
+
+class ChannelForm(forms.Form):
+    """A group channel: what the group is for, never its QR code, link or members' names."""
+
+    name = forms.CharField(
+        label=_("Name of the group"),
+        max_length=80,
+        help_text=_("As it appears in WeChat, e.g. 幸福里骨干群 or 3栋邻里群."),
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=ChannelKind.choices)
+    platform = forms.ChoiceField(
+        label=_("Platform"), choices=ChannelPlatform.choices, initial=ChannelPlatform.WECHAT
+    )
+    building = forms.ModelChoiceField(
+        label=_("Building"),
+        queryset=Building.objects.none(),
+        required=False,
+        help_text=_("For a building group."),
+    )
+    members = forms.IntegerField(label=_("Members (about)"), min_value=0, required=False)
+    started_on = forms.DateField(
+        label=_("Started on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    keeper = forms.CharField(
+        label=_("Kept by"),
+        max_length=60,
+        required=False,
+        help_text=_("A name or role (社工小王, 3栋楼长), never a phone number."),
+    )
+
+    def __init__(self, *args: Any, buildings: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["building"].queryset = buildings  # type: ignore[attr-defined]
+
+
+class ChannelCloseForm(forms.Form):
+    closed_on = forms.DateField(
+        label=_("Closed on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )

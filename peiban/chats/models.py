@@ -13,6 +13,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from peiban.core.models import Organisation
@@ -156,3 +157,59 @@ class ClassifierModel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation_id} @ {self.trained_at:%Y-%m-%d %H:%M}"
+
+
+class ChannelKind(models.TextChoices):
+    LEADERS = "leaders", _("Leaders' group (骨干群)")
+    BUILDING = "building", _("Building group (楼栋群)")
+    RESIDENTS = "residents", _("Residents' group (小区群)")
+    INTEREST = "interest", _("Self-organisation group (兴趣群)")
+    OTHER = "other", _("Other group")
+
+
+class ChannelPlatform(models.TextChoices):
+    WECHAT = "wechat", _("WeChat")
+    WECOM = "wecom", _("WeCom")
+    QQ = "qq", _("QQ")
+    OTHER = "other", _("Other")
+
+
+class Channel(models.Model):
+    """A group chat where staff gather residents or leaders (骨干群, 楼栋群 …): what it is for.
+
+    Privacy: never the group's QR code or join link, nor its members; the keeper is a name or a
+    role, never a phone number.
+    """
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="channels")
+    name = models.CharField(_("name of the group"), max_length=80)
+    kind = models.CharField(_("kind"), max_length=10, choices=ChannelKind.choices)
+    platform = models.CharField(
+        _("platform"),
+        max_length=10,
+        choices=ChannelPlatform.choices,
+        default=ChannelPlatform.WECHAT,
+    )
+    building = models.ForeignKey(
+        Building,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("building"),
+    )
+    members = models.PositiveIntegerField(_("members (about)"), null=True, blank=True)
+    started_on = models.DateField(_("started on"), null=True, blank=True)
+    keeper = models.CharField(_("kept by"), max_length=60, blank=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["kind", "name", "id"]
+        indexes: ClassVar = [models.Index(fields=["community", "kind"])]
+
+    def __str__(self) -> str:
+        return self.name

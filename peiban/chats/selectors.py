@@ -1,4 +1,5 @@
-"""Reads of the chats area: proposals to review, a need's source messages, emerging issues."""
+"""Reads of the chats area: proposals to review, a need's source messages, emerging issues, the
+community's group channels."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ from datetime import datetime, timedelta
 from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 from django.utils import timezone
 
-from peiban.chats.models import ChatMessage, ClassifierModel, Proposal, ProposalStatus
+from peiban.chats.models import (
+    Channel,
+    ChannelKind,
+    ChatMessage,
+    ClassifierModel,
+    Proposal,
+    ProposalStatus,
+)
 from peiban.core.access import CommunityAccess
 from peiban.core.access import Need as Can
 from peiban.core.masking import mask_name
@@ -44,6 +52,27 @@ def sender_shown(access: CommunityAccess, sender: str) -> str:
 
 def need_source_messages(need: Need) -> QuerySet[ChatMessage]:
     return ChatMessage.objects.filter(need=need).order_by("sent_at", "id")
+
+
+def community_channels(community: Community) -> QuerySet[Channel]:
+    """The community's group channels: open ones first, the leaders' group first, then by name."""
+    return (
+        Channel.objects.filter(community=community)
+        .select_related("building")
+        .annotate(
+            closed=Case(
+                When(closed_on__isnull=True, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
+            rank=Case(
+                *(When(kind=kind, then=Value(i)) for i, kind in enumerate(ChannelKind.values)),
+                default=Value(len(ChannelKind.values)),
+                output_field=IntegerField(),
+            ),
+        )
+        .order_by("closed", "rank", "name", "id")
+    )
 
 
 def classifier_stored(organisation: Organisation) -> ClassifierModel | None:

@@ -1,14 +1,16 @@
 """Writes of the group-chat intake: proposals from chat, their review, the classifier, the purge.
 
 Needs are created only through peiban.needs.services.need_raise. Every write leaves an audit
-entry: intake, confirm, dismiss, train, import of examples and each purge.
+entry: intake, confirm, dismiss, train, import of examples, each purge, and each group channel
+recorded, changed or closed.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -27,7 +29,10 @@ from peiban.chats.classifier import (
 )
 from peiban.chats.detect import Draft, propose
 from peiban.chats.features import bag, features
+from peiban.chats.models import Channel as GroupChannel
 from peiban.chats.models import (
+    ChannelKind,
+    ChannelPlatform,
     ChatBatch,
     ChatMessage,
     ClassifierModel,
@@ -428,3 +433,154 @@ def classifier_train(
         },
     )
     return stored
+
+
+# --- Group channels ----------------------------------------------------------------------------
+
+# Seven digits or more, spaces and dashes allowed between them: a phone number, not "3栋".
+_PHONE = re.compile(r"(?:\d[\s\-－]*){7,}")
+_LINK = re.compile(r"://|www\.|weixin\.qq|wechat\.com", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ChannelFields:
+    """What staff write about a group channel (never its QR code, link or members)."""
+
+    name: str
+    kind: str
+    platform: str = ChannelPlatform.WECHAT
+    building: Building | None = None
+    members: int | None = None
+    started_on: date | None = None
+    keeper: str = ""
+
+
+def _channel_checked(community: Community, fields: ChannelFields, today: date) -> ChannelFields:
+    name = fields.name.strip()
+    keeper = fields.keeper.strip()
+    if not name:
+        raise ChatError(_("Give the group a name."))
+    if fields.kind not in ChannelKind.values:
+        raise ChatError(_("Choose what kind of group it is."))
+    if fields.platform not in ChannelPlatform.values:
+        raise ChatError(_("Choose the platform of the group."))
+    if _LINK.search(name) or _LINK.search(keeper):
+        raise ChatError(_("Do not record a group's join link or QR code."))
+    if _PHONE.search(keeper):
+        raise ChatError(_("Write who keeps the group by name or role, not a phone number."))
+    if fields.members is not None and fields.members < 0:
+        raise ChatError(_("The number of members cannot be negative."))
+    if fields.started_on is not None and fields.started_on > today:
+        raise ChatError(_("The group cannot start in the future."))
+    if fields.building is not None and fields.building.community_id != community.pk:
+        raise ChatError(_("The building is not in this community."))
+    return ChannelFields(
+        name=name[:80],
+        kind=fields.kind,
+        platform=fields.platform,
+        building=fields.building,
+        members=fields.members,
+        started_on=fields.started_on,
+        keeper=keeper[:60],
+    )
+
+
+def _channel_detail(channel: GroupChannel) -> dict[str, object]:
+    return {
+        "name": channel.name,
+        "kind": channel.kind,
+        "platform": channel.platform,
+        "building": channel.building_id,
+        "members": channel.members,
+        "started_on": channel.started_on.isoformat() if channel.started_on else None,
+        "closed_on": channel.closed_on.isoformat() if channel.closed_on else None,
+    }
+
+
+@transaction.atomic
+def channel_record(
+    *,
+    community: Community,
+    fields: ChannelFields,
+    actor: User | None,
+    now: datetime | None = None,
+) -> GroupChannel:
+    """Record one of the community's group chats: its name, kind, platform and keeper."""
+    now = now or timezone.now()
+    checked = _channel_checked(community, fields, timezone.localdate(now))
+    channel = GroupChannel.objects.create(
+        community=community,
+        name=checked.name,
+        kind=checked.kind,
+        platform=checked.platform,
+        building=checked.building,
+        members=checked.members,
+        started_on=checked.started_on,
+        keeper=checked.keeper,
+        recorded_at=now,
+        recorded_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        subject=channel,
+        organisation=community.organisation,
+        detail=_channel_detail(channel),
+    )
+    return channel
+
+
+@transaction.atomic
+def channel_update(
+    *, channel: GroupChannel, fields: ChannelFields, actor: User | None
+) -> GroupChannel:
+    """Change what is recorded about a group; a closed group is not changed any more."""
+    locked = GroupChannel.objects.select_for_update().get(pk=channel.pk)
+    if locked.closed_on is not None:
+        raise ChatError(_("This group is closed; it can no longer be changed."))
+    checked = _channel_checked(channel.community, fields, timezone.localdate())
+    locked.name = checked.name
+    locked.kind = checked.kind
+    locked.platform = checked.platform
+    locked.building = checked.building
+    locked.members = checked.members
+    locked.started_on = checked.started_on
+    locked.keeper = checked.keeper
+    locked.save(
+        update_fields=["name", "kind", "platform", "building", "members", "started_on", "keeper"]
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        subject=locked,
+        organisation=channel.community.organisation,
+        detail=_channel_detail(locked),
+    )
+    return locked
+
+
+@transaction.atomic
+def channel_close(
+    *, channel: GroupChannel, actor: User | None, closed_on: date | None = None
+) -> GroupChannel:
+    """Mark a group as closed (dissolved, or no longer used) from `closed_on` (today)."""
+    today = timezone.localdate()
+    closed_on = closed_on or today
+    locked = GroupChannel.objects.select_for_update().get(pk=channel.pk)
+    if locked.closed_on is not None:
+        raise ChatError(_("This group is already closed."))
+    if closed_on > today:
+        raise ChatError(_("A group cannot be closed in the future."))
+    if locked.started_on is not None and closed_on < locked.started_on:
+        raise ChatError(_("A group cannot close before it started."))
+    locked.closed_on = closed_on
+    locked.save(update_fields=["closed_on"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.CHANGE,
+        subject=locked,
+        organisation=channel.community.organisation,
+        reason="closed",
+        detail=_channel_detail(locked),
+    )
+    return locked

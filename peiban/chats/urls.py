@@ -14,4 +14,12 @@ urlpatterns = [
     path("c/<slug:community>/chats/model/train/", views.model_train, name="train"),
     path("c/<slug:community>/chats/alerts/", views.alerts, name="alerts"),
     path("c/<slug:community>/chats/needs/<int:pk>/", views.need_messages, name="need-messages"),
+    path("c/<slug:community>/chats/groups/", views.channels, name="channels"),
+    path("c/<slug:community>/chats/groups/new/", views.channel_add, name="channel-add"),
+    path("c/<slug:community>/chats/groups/<int:pk>/", views.channel_edit, name="channel-edit"),
+    path(
+        "c/<slug:community>/chats/groups/<int:pk>/close/",
+        views.channel_close_view,
+        name="channel-close",
+    ),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,27 +13,38 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from peiban.chats.access import get_proposal_for_user
+from peiban.chats.access import get_channel_for_user, get_proposal_for_user
 from peiban.chats.demo_chat import demo_chat_text
-from peiban.chats.forms import ConfirmForm, DismissForm, IntakeForm
+from peiban.chats.forms import (
+    ChannelCloseForm,
+    ChannelForm,
+    ConfirmForm,
+    DismissForm,
+    IntakeForm,
+)
 from peiban.chats.parsing import ChatFileError, parse_chat, read_chat_file
 from peiban.chats.selectors import (
     classifier_stored,
+    community_channels,
     emerging_issues,
     need_source_messages,
     pending_proposals,
     sender_shown,
 )
 from peiban.chats.services import (
+    ChannelFields,
     ChatError,
     Edit,
+    channel_close,
+    channel_record,
+    channel_update,
     chat_intake,
     classifier_train,
     proposal_confirm,
     proposal_dismiss,
 )
+from peiban.core.access import CommunityAccess, get_community_access, signed_in
 from peiban.core.access import Need as Can
-from peiban.core.access import get_community_access, signed_in
 from peiban.needs.access import needs_for_user
 from peiban.needs.services import NeedError, categories_ensure
 from peiban.places.models import Building
@@ -232,3 +244,117 @@ def need_messages(request: HttpRequest, community: str, pk: int) -> HttpResponse
         "chats/need_messages.html",
         {"community": access.community, "need": need, "source_messages": shown},
     )
+
+
+# --- Group channels ----------------------------------------------------------------------------
+
+
+@login_required
+def channels(request: HttpRequest, community: str) -> HttpResponse:
+    # Staff and admins keep the list; resident leaders see it with the keepers' names masked.
+    access = get_community_access(request.user, community, need=Can.RECORDS)
+    rows = [
+        (channel, sender_shown(access, channel.keeper) if channel.keeper else "")
+        for channel in community_channels(access.community)
+    ]
+    return render(
+        request,
+        "chats/channels.html",
+        {
+            "community": access.community,
+            "rows": rows,
+            "open_count": sum(1 for channel, _keeper in rows if channel.closed_on is None),
+            "staff": access.can(Can.EDIT),
+        },
+    )
+
+
+def _fields(data: dict[str, Any]) -> ChannelFields:
+    return ChannelFields(
+        name=data["name"],
+        kind=data["kind"],
+        platform=data["platform"],
+        building=data["building"],
+        members=data["members"],
+        started_on=data["started_on"],
+        keeper=data["keeper"],
+    )
+
+
+def _channel_form_page(
+    request: HttpRequest, access: CommunityAccess, form: ChannelForm, **extra: Any
+) -> HttpResponse:
+    return render(
+        request, "chats/channel_form.html", {"community": access.community, "form": form, **extra}
+    )
+
+
+@login_required
+def channel_add(request: HttpRequest, community: str) -> HttpResponse:
+    access = get_community_access(request.user, community, need=Can.EDIT)
+    form = ChannelForm(
+        request.POST or None, buildings=Building.objects.filter(community=access.community)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            channel = channel_record(
+                community=access.community,
+                fields=_fields(form.cleaned_data),
+                actor=signed_in(request),
+            )
+        except ChatError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The group “%(name)s” is recorded.") % {"name": channel})
+            return redirect("chats:channels", community=access.community.slug)
+    return _channel_form_page(request, access, form)
+
+
+@login_required
+def channel_edit(request: HttpRequest, community: str, pk: int) -> HttpResponse:
+    access, channel = get_channel_for_user(request.user, community, pk)
+    if channel.closed_on is not None:
+        raise Http404
+    form = ChannelForm(
+        request.POST or None,
+        buildings=Building.objects.filter(community=access.community),
+        initial={
+            "name": channel.name,
+            "kind": channel.kind,
+            "platform": channel.platform,
+            "building": channel.building_id,
+            "members": channel.members,
+            "started_on": channel.started_on,
+            "keeper": channel.keeper,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            channel_update(
+                channel=channel, fields=_fields(form.cleaned_data), actor=signed_in(request)
+            )
+        except ChatError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The group “%(name)s” is saved.") % {"name": channel.name})
+            return redirect("chats:channels", community=access.community.slug)
+    return _channel_form_page(request, access, form, channel=channel, close_form=ChannelCloseForm())
+
+
+@login_required
+@require_POST
+def channel_close_view(request: HttpRequest, community: str, pk: int) -> HttpResponse:
+    access, channel = get_channel_for_user(request.user, community, pk)
+    form = ChannelCloseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Check the date the group closed."))
+        return redirect("chats:channel-edit", community=access.community.slug, pk=channel.pk)
+    try:
+        channel_close(
+            channel=channel, actor=signed_in(request), closed_on=form.cleaned_data["closed_on"]
+        )
+    except ChatError as error:
+        messages.error(request, str(error))
+        return redirect("chats:channel-edit", community=access.community.slug, pk=channel.pk)
+    messages.success(request, _("The group “%(name)s” is closed.") % {"name": channel.name})
+    return redirect("chats:channels", community=access.community.slug)

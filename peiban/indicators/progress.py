@@ -3,9 +3,8 @@
 Phases: 入驻 entry → 摸底 understanding → 聚人 gathering → 陪伴 accompanying → 赋能 empowering →
 自治 self-governance. A phase is complete when every milestone of it that can be measured is met
 and it has at least one such milestone; a community stands in the first phase not complete
-(phases complete in order). A milestone no record can measure (the leaders' group channel: see
-docs/indicators.md) is shown as "not measurable yet", with the reason, and neither holds a phase
-back nor completes one.
+(phases complete in order). A milestone with ``measurable=False`` (one no record can measure; none
+today) is shown as "not measurable yet" and neither holds a phase back nor completes one.
 
 Thresholds are per organisation (MethodThresholds; the model's defaults without a row).
 ``method_progress`` costs a fixed number of queries for any number of communities.
@@ -27,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from peiban.activities.models import Activity, ActivityKind
+from peiban.chats.models import Channel, ChannelKind
 from peiban.core.models import Organisation
 from peiban.indicators.figures import Indicators, indicators_for
 from peiban.indicators.measures import Measure
@@ -45,7 +45,7 @@ PHASE_LABELS: dict[str, Promise] = {
 # Everything since the method began counts for milestones.
 BEGINNING = datetime(2000, 1, 1, tzinfo=UTC)
 ENTRY_PARTNERS = (PartnerKind.STREET_OFFICE, PartnerKind.COMMUNITY_COMMITTEE)
-QUERY_BOUND = 28  # method_progress's queries, however many communities
+QUERY_BOUND = 29  # method_progress's queries, however many communities
 
 
 @dataclass(frozen=True)
@@ -98,12 +98,6 @@ def thresholds_for(organisation: Organisation | int) -> MethodThresholds:
     return found or MethodThresholds(organisation_id=pk)
 
 
-def _not_yet(key: str, phase: str, label: str, reason: str) -> Milestone:
-    return Milestone(
-        key, phase, label, measurable=False, evidence=f"{_('Not measurable yet.')} {reason}"
-    )
-
-
 def _at_least(
     key: str,
     phase: str,
@@ -124,6 +118,26 @@ def _at_least(
         threshold=Decimal(threshold),
         evidence=evidence,
         drill=drill,
+    )
+
+
+def _gathered(threshold: int, leaders: Decimal, groups: list[str]) -> Milestone:
+    """聚人: enough leaders known and a leaders' group (骨干群) open that gathers them."""
+    evidence = _("%(n)s leaders known (the threshold is %(t)s); leaders' groups: %(groups)s.") % {
+        "n": leaders,
+        "t": threshold,
+        "groups": "、".join(groups) or _("none recorded"),
+    }
+    return Milestone(
+        "group_channel",
+        "gathering",
+        _("≥ %(t)s leaders known and a leaders' group recorded") % {"t": threshold},
+        measurable=True,
+        met=leaders >= threshold and bool(groups),
+        figure=Decimal(len(groups)),
+        threshold=Decimal(1),
+        evidence=evidence,
+        drill="participation",
     )
 
 
@@ -190,6 +204,21 @@ def method_progress(
         .annotate(n=Count("pk"))
         .values_list("community_id", "n")
     )
+    # Leaders' groups (骨干群) recorded by `now` and still open then.
+    day = timezone.localdate(now)
+    leader_groups: dict[int, list[str]] = defaultdict(list)
+    for community, name in (
+        Channel.objects.filter(
+            Q(closed_on__isnull=True) | Q(closed_on__gt=day),
+            Q(started_on__isnull=True) | Q(started_on__lte=day),
+            community__in=ids,
+            kind=ChannelKind.LEADERS,
+            recorded_at__lte=now,
+        )
+        .order_by("community_id", "name", "pk")
+        .values_list("community_id", "name")
+    ):
+        leader_groups[community].append(name)
     t = thresholds
     result: dict[int, Progress] = {}
     for pk in ids:
@@ -264,16 +293,7 @@ def method_progress(
                 % {"n": value("reached_leader") or 0, "t": t.leaders_known},
                 "participation",
             ),
-            _not_yet(
-                "group_channel",
-                "gathering",
-                _("A group channel recorded"),
-                _(
-                    "No record says which group chat gathers the resident leaders: chat intake "
-                    "keeps messages taken from residents' chats, not the chat, its members or "
-                    "what it is for."
-                ),
-            ),
+            _gathered(t.leaders_known, value("reached_leader") or Decimal(0), leader_groups[pk]),
             Milestone(
                 "public_space",
                 "gathering",
