@@ -15,6 +15,7 @@ from peiban.core.access import AnyUser, CommunityAccess, get_community_access
 from peiban.core.access import Need as Can
 from peiban.councils.models import (
     Assembly,
+    Body,
     ConsentCase,
     Meeting,
     Motion,
@@ -31,6 +32,21 @@ def get_public_access(user: AnyUser, ref: str) -> CommunityAccess:
         return get_community_access(user, ref, need=Can.AGGREGATES)
     except Http404:
         return get_community_access(user, ref, need=Can.PARTICIPATE)
+
+
+def get_body_for_user(
+    user: AnyUser, ref: str, pk: int, *, manage: bool = False
+) -> tuple[CommunityAccess, Body]:
+    """A council or assembly for those who chair its meetings; with `manage`, for staff."""
+    access = get_community_access(user, ref, need=Can.EDIT if manage else Can.RECORDS)
+    body = (
+        Body.objects.select_related("community__organisation")
+        .filter(community=access.community, pk=pk)
+        .first()
+    )
+    if body is None:
+        raise Http404
+    return access, body
 
 
 def get_meeting_for_user(

@@ -26,6 +26,7 @@ from peiban.core.access import Need as Can
 from peiban.core.logins import client_address
 from peiban.councils.access import (
     get_assembly_for_user,
+    get_body_for_user,
     get_consent_case_for_user,
     get_meeting_for_user,
     get_motion_for_user,
@@ -511,10 +512,7 @@ def meeting_detail(request: HttpRequest, ref: str, pk: int) -> dict[str, Any]:
     summary="Schedule a meeting (staff and resident leaders)",
 )
 def meeting_create(request: HttpRequest, ref: str, pk: int, body: MeetingIn) -> dict[str, Any]:
-    access = get_community_access(request.user, ref, need=Can.RECORDS)
-    found = Body.objects.filter(community=access.community, pk=pk).first()
-    if found is None:
-        raise Http404
+    _access, found = get_body_for_user(request.user, ref, pk)
     try:
         meeting = meeting_schedule(
             body=found,

@@ -35,13 +35,15 @@ class BodyForm(forms.Form):
 
 class MeetingForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=120)
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     time = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}))
     place = forms.CharField(label=_("Place"), max_length=100, required=False)
     notice_date = forms.DateField(
         label=_("Notice given on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("An owners' assembly is announced at least 15 days ahead."),
     )
     agenda = forms.CharField(
@@ -97,13 +99,16 @@ class AssemblyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     notice_date = forms.DateField(
-        label=_("Notice given on"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Notice given on"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     opens = forms.DateTimeField(
-        label=_("Voting opens"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Voting opens"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     closes = forms.DateTimeField(
-        label=_("Voting closes"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Voting closes"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     secret = forms.BooleanField(
         label=_("Secret ballot: keep the list of who voted apart from the ballots"),
@@ -155,7 +160,8 @@ class PollForm(forms.Form):
     )
     multiple = forms.BooleanField(label=_("Several answers allowed"), required=False)
     closes = forms.DateTimeField(
-        label=_("Closes"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Closes"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
 
 
@@ -179,7 +185,9 @@ class ProposalForm(forms.Form):
 class ResolutionForm(forms.Form):
     action = forms.CharField(label=_("What is to be done"), max_length=300)
     responsible = forms.CharField(label=_("Who does it"), max_length=100)
-    due_on = forms.DateField(label=_("By when"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = forms.DateField(
+        label=_("By when"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
 
 class MemberForm(forms.Form):

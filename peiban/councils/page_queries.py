@@ -1,6 +1,6 @@
-"""Reads that only the councils' pages need: a body for its members' page, the members with their
-terms, the meetings a proposal can go to, a first draft of the minutes, and the charts of closed
-polls. Each costs a fixed number of queries whatever the size of the data."""
+"""Reads that only the councils' pages need: the members of a body with their terms, the meetings
+a proposal can go to, a first draft of the minutes, and the charts of closed polls. Each costs a
+fixed number of queries whatever the size of the data."""
 
 from __future__ import annotations
 
@@ -9,14 +9,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Count
-from django.http import Http404
 from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from peiban.core.access import AnyUser, CommunityAccess, get_community_access
-from peiban.core.access import Need as Can
 from peiban.core.charts import Series, stacked_bars
 from peiban.councils.models import (
     Body,
@@ -32,21 +29,6 @@ from peiban.councils.models import (
 )
 
 MEETING_CHOICES = 20  # meetings to come offered per body when a proposal becomes a motion
-
-
-def get_body_for_user(
-    user: AnyUser, ref: str, pk: int, *, manage: bool = False
-) -> tuple[CommunityAccess, Body]:
-    """A council or assembly for those who chair its meetings; with `manage`, for staff."""
-    access = get_community_access(user, ref, need=Can.EDIT if manage else Can.RECORDS)
-    body = (
-        Body.objects.select_related("community__organisation")
-        .filter(community=access.community, pk=pk)
-        .first()
-    )
-    if body is None:
-        raise Http404
-    return access, body
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from peiban.core.access import Need as Can
 from peiban.core.logins import client_address
 from peiban.councils.access import (
     get_assembly_for_user,
+    get_body_for_user,
     get_consent_case_for_user,
     get_meeting_for_user,
     get_motion_for_user,
@@ -80,7 +81,6 @@ from peiban.councils.models import (
 )
 from peiban.councils.page_queries import (
     body_seats,
-    get_body_for_user,
     meetings_to_come,
     minutes_draft,
     poll_charts,
@@ -281,10 +281,7 @@ def members(request: HttpRequest, community: str, body: int) -> HttpResponse:
 
 @login_required
 def meeting_new(request: HttpRequest, community: str, body: int) -> HttpResponse:
-    access = get_community_access(request.user, community, need=Can.RECORDS)
-    found = Body.objects.filter(community=access.community, pk=body).first()
-    if found is None:
-        raise Http404
+    access, found = get_body_for_user(request.user, community, body)
     form = MeetingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
