@@ -143,6 +143,22 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == []
 
 
+# The names of a choice list, in order and as a set, remembered per list object: a form's choice
+# lists do not change while answers are checked against it, and an import checks thousands.
+_CHOICE_NAMES: dict[int, tuple[list[dict[str, Any]], tuple[str, ...], frozenset[str]]] = {}
+
+
+def _choice_names(choices: list[dict[str, Any]]) -> tuple[tuple[str, ...], frozenset[str]]:
+    found = _CHOICE_NAMES.get(id(choices))
+    if found is None or found[0] is not choices:  # a new list, or an id reused after a free
+        if len(_CHOICE_NAMES) > 512:
+            _CHOICE_NAMES.clear()
+        order = tuple(c["name"] for c in choices)
+        found = (choices, order, frozenset(order))
+        _CHOICE_NAMES[id(choices)] = found
+    return found[1], found[2]
+
+
 def _coerce(
     node: dict[str, Any], value: object, definition: dict[str, Any]
 ) -> tuple[str, str | None]:
@@ -174,7 +190,7 @@ def _coerce(
             return "", _("“%(value)s” is not a date; write it as 2026-03-05.") % {"value": value}
         return iso, None
     if kind in ("select_one", "select_multiple"):
-        names = {c["name"] for c in definition["choices"].get(node.get("list_name", ""), [])}
+        order, names = _choice_names(definition["choices"].get(node.get("list_name", ""), []))
         if isinstance(value, list | tuple):
             picked = [str(v).strip() for v in value if str(v).strip()]
         else:
@@ -184,8 +200,10 @@ def _coerce(
         unknown = [p for p in picked if p not in names]
         if unknown:
             return "", _("“%(value)s” is not one of the choices.") % {"value": " ".join(unknown)}
-        order = [c["name"] for c in definition["choices"].get(node.get("list_name", ""), [])]
-        return " ".join(name for name in order if name in set(picked)), None
+        if len(picked) == 1:
+            return picked[0], None
+        chosen = set(picked)
+        return " ".join(name for name in order if name in chosen), None
     return str(value).strip(), None
 
 
