@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
+from peiban.councils.models import Assembly
+from peiban.councils.services import assembly_create, assembly_open
 from peiban.places.models import Building, Dwelling, Ownership, Resident
 
 # (room, area, owner, developer-held); 李娜 holds two dwellings.
@@ -77,3 +80,20 @@ def _english_messages() -> Iterator[None]:
 def _english_pages(settings: Any) -> None:
     """Pages are read in English here (a request without a language gets LANGUAGE_CODE)."""
     settings.LANGUAGE_CODE = "en"
+
+
+def open_vote(world: Any) -> tuple[Assembly, dict[str, str]]:
+    """An owners' vote on replacing the property company (matter 4), open now for a week, with
+    each dwelling's one-time code by room."""
+    now = timezone.now()
+    assembly = assembly_create(
+        community=world.community,
+        title="更换物业公司",
+        matter=4,
+        question="是否解聘现物业公司？",
+        opens_at=now - timedelta(hours=1),
+        closes_at=now + timedelta(days=7),
+        actor=world.staff,
+    )
+    issued = assembly_open(assembly=assembly, actor=world.staff)
+    return assembly, {i.dwelling.room: i.code for i in issued}

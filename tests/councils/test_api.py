@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import pytest
@@ -12,15 +12,13 @@ from django.utils import timezone, translation
 
 from peiban.councils.models import Assembly, BodyKind, Voter
 from peiban.councils.services import (
-    assembly_create,
-    assembly_open,
     body_create,
     meeting_schedule,
     motion_propose,
     resolution_create,
 )
 from peiban.councils.tally import DEVELOPER
-from tests.councils.conftest import Compound
+from tests.councils.conftest import Compound, open_vote
 
 pytestmark = pytest.mark.django_db
 
@@ -29,21 +27,6 @@ pytestmark = pytest.mark.django_db
 def _english() -> Iterator[None]:
     with translation.override("en"):
         yield
-
-
-def open_vote(world: Any) -> tuple[Assembly, dict[str, str]]:
-    now = timezone.now()
-    assembly = assembly_create(
-        community=world.community,
-        title="更换物业公司",
-        matter=4,
-        question="是否解聘现物业公司？",
-        opens_at=now - timedelta(hours=1),
-        closes_at=now + timedelta(days=7),
-        actor=world.staff,
-    )
-    issued = assembly_open(assembly=assembly, actor=world.staff)
-    return assembly, {i.dwelling.room: i.code for i in issued}
 
 
 def cast(client: Client, assembly: Assembly, code: str, opinion: str) -> Any:

@@ -18,32 +18,15 @@ from peiban.councils.services import (
     CODE_FAILURES_PER_VOTE,
     ForgedCode,
     TooManyAttempts,
-    assembly_create,
-    assembly_open,
     ballot_cast_online,
 )
-from tests.councils.conftest import Compound
+from tests.councils.conftest import Compound, open_vote
 
 pytestmark = pytest.mark.django_db
 
 FORGED = "ZZZZZ-ZZZZZ"
 HOME = "203.0.113.7"
 ELSEWHERE = "198.51.100.9"
-
-
-def open_vote(world: Any) -> tuple[Assembly, dict[str, str]]:
-    now = timezone.now()
-    assembly = assembly_create(
-        community=world.community,
-        title="更换物业公司",
-        matter=4,
-        question="是否解聘现物业公司？",
-        opens_at=now - timedelta(hours=1),
-        closes_at=now + timedelta(days=7),
-        actor=world.staff,
-    )
-    issued = assembly_open(assembly=assembly, actor=world.staff)
-    return assembly, {i.dwelling.room: i.code for i in issued}
 
 
 def guess(assembly: Assembly, times: int, address: str | None = HOME) -> None:

@@ -3,43 +3,24 @@ is refused, and the message names the row of the sheet."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from peiban.councils import services
-from peiban.councils.models import Assembly, BallotReceipt, Voter
+from peiban.councils.models import BallotReceipt, Voter
 from peiban.councils.selectors import assembly_tally
 from peiban.councils.services import (
     AlreadyVoted,
-    assembly_create,
-    assembly_open,
     ballot_cast_online,
     ballot_enter_paper,
     ballots_import,
 )
-from tests.councils.conftest import Compound
+from tests.councils.conftest import Compound, open_vote
 
 pytestmark = pytest.mark.django_db
 
 SHEET = "地址,意见\n1-1-302,赞成\n1-1-101,反对\n1-1-201,弃权\n".encode()
-
-
-def open_vote(world: Any) -> tuple[Assembly, dict[str, str]]:
-    now = timezone.now()
-    assembly = assembly_create(
-        community=world.community,
-        title="更换物业公司",
-        matter=4,
-        question="是否解聘现物业公司？",
-        opens_at=now - timedelta(hours=1),
-        closes_at=now + timedelta(days=7),
-        actor=world.staff,
-    )
-    issued = assembly_open(assembly=assembly, actor=world.staff)
-    return assembly, {i.dwelling.room: i.code for i in issued}
 
 
 def test_a_sheet_row_for_an_owner_who_voted_online_is_rejected_by_row(
